@@ -12,6 +12,7 @@ what would change and writes nothing.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import string
@@ -113,6 +114,8 @@ class ActionModule(ActionBase):
         length = int(self._task.args.get("length", 14))
         if not directory or not isinstance(accounts, list):
             raise AnsibleActionFail("vmail_initial_passwords needs 'dir' (path) and 'accounts' (list)")
+        # Plain types: Ansible's tagged strings do not serialise with yaml.safe_dump.
+        accounts = json.loads(json.dumps(accounts))
         vault = self._loader._vault  # pylint: disable=protected-access
         if not vault.secrets:
             raise AnsibleActionFail(

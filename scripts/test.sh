@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test, in stages: yamllint, ansible-lint (production profile), pytest,
+# then each Molecule scenario. Prints a per-stage timing summary and exits
+# non-zero if any stage failed (all stages run, so one report shows all).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH" NO_COLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+scripts/lab-secrets.sh >/dev/null   # Molecule converges need a vault password
+
+declare -a names=() results=() seconds=()
+run_stage() {
+    local name=$1; shift
+    local start=$SECONDS
+    echo "=== stage: $name: $*"
+    if "$@"; then results+=(ok); else results+=(FAILED); fi
+    names+=("$name"); seconds+=($((SECONDS - start)))
+}
+
+run_stage yamllint yamllint -s .
+run_stage ansible-lint ansible-lint
+run_stage pytest pytest -q tests
+scenarios=${MOLECULE_SCENARIOS:-$(for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done)}
+for scenario in $scenarios; do
+    run_stage "molecule:$scenario" molecule test -s "$scenario"
+done
+
+echo
+echo "=== summary"
+status=0
+for i in "${!names[@]}"; do
+    printf '  %-22s %-7s %5ss\n' "${names[$i]}" "${results[$i]}" "${seconds[$i]}"
+    [ "${results[$i]}" = ok ] || status=1
+done
+passed=0; failed=0
+for r in "${results[@]}"; do if [ "$r" = ok ]; then passed=$((passed+1)); else failed=$((failed+1)); fi; done
+echo "stages: $passed passed, $failed failed"
+exit $status

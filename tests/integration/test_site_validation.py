@@ -1,0 +1,82 @@
+"""site.yml refuses bad input with a message a person can act on, before any host changes.
+
+These run the real site.yml from the repository root against a copy of the
+lab inventory whose host does not exist: a validation failure must stop the
+run before the connectivity check is even reached.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ansible_env, run_playbook
+
+
+def site(inventory: Path, **env: str):
+    return run_playbook("-i", str(inventory / "hosts.yml"), "site.yml", env=ansible_env(**env))
+
+
+def assert_stopped_before_hosts(result) -> None:
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "Reach the host" not in out, "validation must stop the run before any host is contacted"
+    assert "changed=0" in out or "PLAY RECAP" not in out
+
+
+def test_negative_quota_is_refused(lab_copy: Path):
+    sizes = lab_copy / "group_vars" / "all" / "sizes.yml"
+    sizes.write_text(sizes.read_text().replace("vmail_mailbox_quota: 500MB", "vmail_mailbox_quota: -5MB"))
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    out = result.stdout
+    assert "vmail_mailbox_quota (-5MB)" in out
+    assert "group_vars/all/sizes.yml" in out
+
+
+def test_missing_domain_is_named(lab_copy: Path):
+    vmail = lab_copy / "group_vars" / "all" / "vmail.yml"
+    vmail.write_text(vmail.read_text().replace("vmail_domain: tiengiang.gov.vn\n", ""))
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    assert "vmail_domain" in result.stdout
+    assert str(lab_copy) in result.stdout
+    assert "Nothing was changed" in result.stdout
+
+
+def test_mistyped_variable_is_named(lab_copy: Path):
+    vmail = lab_copy / "group_vars" / "all" / "vmail.yml"
+    vmail.write_text(vmail.read_text().replace("vmail_naming_extension: false", "vmail_naming_extension: maybe"))
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    assert "vmail_naming_extension" in result.stdout
+
+
+def test_bad_personnel_file_names_file_entry_and_field(lab_copy: Path):
+    personnel = lab_copy / "personnel.yml"
+    text = personnel.read_text(encoding="utf-8")
+    # A status that does not exist, on the first person.
+    text = text.replace('status: "active"', 'status: "retired"', 1)
+    personnel.write_text(text, encoding="utf-8")
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    out = result.stdout
+    assert "personnel.yml" in out
+    assert "status" in out and "retired" in out
+
+
+def test_unreachable_host_is_named(lab_copy: Path):
+    result = site(lab_copy)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "vmail-test-no-such-container" in out
+    assert "is unreachable" in out
+    assert "Nothing was changed" in out
+    # The first play that changes anything never ran.
+    assert "Apply the base settings" not in out
+
+
+def test_missing_vault_password_is_explained(lab_copy: Path, tmp_path: Path):
+    result = site(lab_copy, VMAIL_VAULT_PASSWORD_FILE=str(tmp_path / "absent"))
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "no vault password" in out
+    assert "VMAIL_VAULT_PASSWORD_FILE" in out
