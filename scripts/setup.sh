@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .stamps
 
-apt_packages=(podman runc mmdebstrap uidmap slirp4netns python3-venv make openssl)
+# prometheus brings promtool, which tests the alert rules on the control node;
+# chromium and its driver run the webmail tests in a real (headless) browser.
+apt_packages=(podman runc mmdebstrap uidmap slirp4netns python3-venv make openssl prometheus
+              chromium chromium-driver)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

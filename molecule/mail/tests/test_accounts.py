@@ -1,0 +1,59 @@
+"""The accounts database: hashes, initial passwords, and a password the user changed."""
+import json
+from email import policy
+from email.parser import Parser
+
+from conftest import CHANGED_PASSWORD_9002, on_server
+
+DB = "/var/lib/vmail/accounts.sqlite"
+
+
+def sql(query):
+    return on_server(f'sqlite3 -json {DB} "{query}"').stdout or "[]"
+
+
+def test_passwords_are_salted_sha512_crypt():
+    rows = json.loads(sql("SELECT id, kind, password FROM accounts"))
+    people = [r for r in rows if r["kind"] == "person" and r["password"]]
+    assert people
+    assert all(r["password"].startswith("{SHA512-CRYPT}$6$") for r in people)
+    assert len({r["password"] for r in people}) == len(people)
+    assert all(r["password"] is None for r in rows if r["kind"] == "unit")
+
+
+def test_password_changed_by_user_survives_later_runs(client, users):
+    """converge.yml changed 9002's password after the first site.yml run; molecule's idempotence
+    step ran site.yml again. The user's password must still work and not be an initial one."""
+    row = json.loads(sql("SELECT initial_password FROM accounts WHERE id = '9002'"))[0]
+    assert row["initial_password"] == 0
+    user, _ = users["kiem"]
+    result = client(f'''
+    with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+        typ, _ = m.login("{user}", "{CHANGED_PASSWORD_9002}")
+    out(typ)
+    ''')
+    assert result == "OK"
+
+
+def test_sync_is_idempotent_and_keeps_passwords():
+    before = sql("SELECT id, password FROM accounts ORDER BY id")
+    result = json.loads(on_server("/usr/local/sbin/vmail-accounts sync").stdout)
+    assert result["changed"] is False
+    assert sql("SELECT id, password FROM accounts ORDER BY id") == before
+
+
+def test_accounts_json_has_no_secrets():
+    text = on_server("cat /etc/vmail/accounts.json").stdout
+    assert "password\"" not in text.replace("password_reset\"", "")
+    assert on_server("stat -c %a /etc/vmail/accounts.json").stdout.strip() == "640"
+
+
+def test_quota_warning_in_vietnamese(users):
+    """Dovecot's quota-warning service script delivers a Vietnamese notice (run as vmail)."""
+    user, _ = users["thu"]
+    on_server(f"setpriv --reuid=5000 --regid=5000 --clear-groups /usr/local/lib/vmail/quota-warning 80 {user}")
+    raw = on_server(f"doveadm fetch -u {user} hdr mailbox INBOX HEADER X-Vmail-Quota-Warning 80").stdout
+    assert "Subject:" in raw, raw
+    # doveadm prints "hdr:" then the header block; let the email parser unfold it.
+    headers = Parser(policy=policy.default).parsestr(raw.split("hdr:", 1)[1].lstrip("\n"), headersonly=True)
+    assert headers["Subject"] == "Cảnh báo: hộp thư đã dùng 80% dung lượng"
