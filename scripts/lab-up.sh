@@ -39,7 +39,7 @@ The lab platform is up.
   IMAP:         $address:993 (TLS), $address:143 (STARTTLS)   POP3: $address:995   ManageSieve: $address:4190
   Lab CA:       $ca (trust it in your client, or: curl --cacert $ca ...)
   Accounts:     inventories/lab/registry.yml (id -> address), e.g.:
-$(grep -E '^"?900[123]' inventories/lab/registry.yml 2>/dev/null | sed 's/^/                /')
+$(grep -E "^'?900[123]" inventories/lab/registry.yml 2>/dev/null | sed 's/^/                /')
   Passwords:    initial passwords per unit, vault-encrypted:
                 .venv/bin/ansible-vault view inventories/lab/credentials/stttt-ttcntttt.vault.yml
   DNS records:  reports/dns-records.txt
