@@ -15,6 +15,13 @@ def site(inventory: Path, **env: str):
     return run_playbook("-i", str(inventory / "hosts.yml"), "site.yml", env=ansible_env(**env))
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Break one setting of the inventory copy; the edit must really apply."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not found in {path}: the test would not break anything"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def assert_stopped_before_hosts(result) -> None:
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
@@ -23,8 +30,7 @@ def assert_stopped_before_hosts(result) -> None:
 
 
 def test_negative_quota_is_refused(lab_copy: Path):
-    sizes = lab_copy / "group_vars" / "all" / "sizes.yml"
-    sizes.write_text(sizes.read_text().replace("vmail_mailbox_quota: 500MB", "vmail_mailbox_quota: -5MB"))
+    replace_in(lab_copy / "group_vars" / "all" / "sizes.yml", "vmail_mailbox_quota: 500MB", "vmail_mailbox_quota: -5MB")
     result = site(lab_copy)
     assert_stopped_before_hosts(result)
     out = result.stdout
@@ -33,8 +39,7 @@ def test_negative_quota_is_refused(lab_copy: Path):
 
 
 def test_missing_domain_is_named(lab_copy: Path):
-    vmail = lab_copy / "group_vars" / "all" / "vmail.yml"
-    vmail.write_text(vmail.read_text().replace("vmail_domain: tiengiang.gov.vn\n", ""))
+    replace_in(lab_copy / "group_vars" / "all" / "vmail.yml", "vmail_domain: tiengiang.gov.vn\n", "")
     result = site(lab_copy)
     assert_stopped_before_hosts(result)
     assert "vmail_domain" in result.stdout
@@ -43,19 +48,16 @@ def test_missing_domain_is_named(lab_copy: Path):
 
 
 def test_mistyped_variable_is_named(lab_copy: Path):
-    vmail = lab_copy / "group_vars" / "all" / "vmail.yml"
-    vmail.write_text(vmail.read_text().replace("vmail_naming_extension: false", "vmail_naming_extension: maybe"))
+    replace_in(lab_copy / "group_vars" / "all" / "vmail.yml",
+               "vmail_naming_extension: false", "vmail_naming_extension: maybe")
     result = site(lab_copy)
     assert_stopped_before_hosts(result)
     assert "vmail_naming_extension" in result.stdout
 
 
 def test_bad_personnel_file_names_file_entry_and_field(lab_copy: Path):
-    personnel = lab_copy / "personnel.yml"
-    text = personnel.read_text(encoding="utf-8")
     # A status that does not exist, on the first person.
-    text = text.replace('status: "active"', 'status: "retired"', 1)
-    personnel.write_text(text, encoding="utf-8")
+    replace_in(lab_copy / "personnel.yml", 'status: "active"', 'status: "retired"')
     result = site(lab_copy)
     assert_stopped_before_hosts(result)
     out = result.stdout
