@@ -3,17 +3,31 @@
 Every protocol exchange runs INSIDE the client container (podman exec), over
 the scenario network, never over the server's loopback.
 """
+import imaplib
 import json
 import os
+import pathlib
+import shutil
+import socket
+import ssl
 import subprocess
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
+import yaml
 
 SERVER = os.environ.get("VMAIL_TEST_SERVER", "vmail-mail")
 CLIENT = os.environ.get("VMAIL_TEST_CLIENT", "vmail-client")
 MAILHOST = os.environ.get("VMAIL_TEST_MAILHOST", "mail.tiengiang.gov.vn")
 DOMAIN = "tiengiang.gov.vn"
+PROJECT = pathlib.Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", pathlib.Path(__file__).resolve().parents[3]))
+CREDENTIALS = pathlib.Path(os.environ.get(
+    "VMAIL_TEST_CREDENTIALS_DIR",
+    pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "credentials"))
+SCREENSHOTS = PROJECT / "reports" / "screenshots" / "webmail"
+UNIT = "stttt-ttcntttt"
 # The test passwords obey the policy of Art. 8.1.
 PASSWORDS = {"9001": "Thu#Kiem2026a", "9003": "Khoa#Bi2026b"}
 # Set during converge.yml (the "user changed their password" simulation).
@@ -29,6 +43,14 @@ def tls_context():
     return ctx
 def out(obj):
     print(json.dumps(obj, ensure_ascii=False))
+def new_message():
+    """A message with the Date and Message-ID every real client adds."""
+    import email.utils
+    from email.message import EmailMessage
+    msg = EmailMessage()
+    msg["Date"] = email.utils.formatdate(localtime=True)
+    msg["Message-ID"] = email.utils.make_msgid(domain="client.example.net")
+    return msg
 '''
 
 
@@ -58,17 +80,70 @@ def _client_resolves_mailhost():
     client_sh(f"echo '{address} {MAILHOST}' >> /etc/hosts")
 
 
+class ClientSession:
+    """A client script left running (an IMAP session held open during a change)."""
+
+    def __init__(self, proc):
+        self.proc = proc
+
+    def wait_for(self, marker, timeout=120):
+        """Block until the script prints `marker` (its session is established)."""
+        import select
+        import time
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 1)
+            if ready:
+                line = self.proc.stdout.readline()
+                if line.strip() == marker:
+                    return
+                if not line and self.proc.poll() is not None:
+                    break
+        raise AssertionError(f"client script never printed {marker!r}: {self.proc.stderr.read()}")
+
+    def result(self, timeout):
+        self.proc.wait(timeout=timeout)
+        stdout, stderr = self.proc.stdout.read(), self.proc.stderr.read()
+        assert self.proc.returncode == 0, f"client script failed:\n{stdout}\n{stderr}"
+        return json.loads(stdout.strip().splitlines()[-1])
+
+
+class Client:
+    """Run Python scripts in the client container (prelude: HOST, CA, tls_context, out)."""
+
+    def __init__(self, ca):
+        self.ca = ca
+
+    def _code(self, script):
+        return CLIENT_PRELUDE % {"host": MAILHOST, "ca": self.ca} + textwrap.dedent(script)
+
+    def __call__(self, script, timeout=600):
+        """Run to the end; return the script's last JSON line."""
+        proc = subprocess.run(["podman", "exec", "-i", CLIENT, "python3", "-"], input=self._code(script),
+                              capture_output=True, text=True, check=False, timeout=timeout)
+        assert proc.returncode == 0, f"client script failed:\n{proc.stdout}\n{proc.stderr}"
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    def background(self, script):
+        """Start the script and return at once (ClientSession)."""
+        proc = subprocess.Popen(["podman", "exec", "-i", CLIENT, "python3", "-"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdin.write(self._code(script))
+        proc.stdin.close()
+        return ClientSession(proc)
+
+
 @pytest.fixture(scope="session")
 def client(lab_ca):
     """Run a Python script in the client container; return its last JSON line."""
     _client_resolves_mailhost()
-    def run(script, timeout=600):
-        code = CLIENT_PRELUDE % {"host": MAILHOST, "ca": lab_ca} + textwrap.dedent(script)
-        proc = subprocess.run(["podman", "exec", "-i", CLIENT, "python3", "-"], input=code,
-                              capture_output=True, text=True, check=False, timeout=timeout)
-        assert proc.returncode == 0, f"client script failed:\n{proc.stdout}\n{proc.stderr}"
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-    return run
+    return Client(lab_ca)
+
+
+@pytest.fixture(scope="session")
+def lab_personnel():
+    """The personnel file the scenario converged with."""
+    return Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "inventories/lab/personnel.yml"
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +162,115 @@ def users(addresses):
         "kiem": (addresses["9002"], CHANGED_PASSWORD_9002),
         "khoa": (addresses["9003"], PASSWORDS["9003"]),
     }
+
+
+def run_site(tmp_path, tags, personnel=None, registry=None):
+    """Run site.yml (only `tags`) against this scenario as operators would, with an
+    optional personnel file or registry in place of the scenario's; return the process."""
+    project = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    personnel = personnel or project / "inventories/lab/personnel.yml"
+    registry = registry or ephemeral / "registry.yml"
+    return subprocess.run(
+        ["ansible-playbook", "-i", str(ephemeral / "inventory"), "site.yml", "--tags", ",".join(tags),
+         "-e", f"vmail_personnel_file={personnel}",
+         "-e", f"vmail_registry_file={registry}",
+         "-e", f"vmail_credentials_dir={ephemeral / 'credentials'}",
+         "-e", f"vmail_dns_records_file={tmp_path / 'dns-records.txt'}"],
+        cwd=project, capture_output=True, text=True, check=False, timeout=1200)
+
+
+def set_password(address, password):
+    """Give an account a known password, as the user would in webmail."""
+    on_server(f"/usr/local/sbin/vmail-accounts set-password {address}", stdin=password)
+
+
+# ------------------------------------------------ webmail: a real browser on the control node
+
+@pytest.fixture(scope="session")
+def server_ip():
+    out = subprocess.run(["podman", "inspect", SERVER, "--format",
+                          "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out, f"no address for container {SERVER}"
+    return out[0]
+
+
+@pytest.fixture(scope="session")
+def tls_context(lab_ca):
+    return ssl.create_default_context(cadata=lab_ca)
+
+
+@pytest.fixture(scope="session")
+def initial_accounts():
+    """id -> {address, password, ...} of the test unit, from its vault file."""
+    vault = CREDENTIALS / f"{UNIT}.vault.yml"
+    proc = subprocess.run([shutil.which("ansible-vault") or "ansible-vault", "decrypt", "--output", "-", str(vault)],
+                          cwd=PROJECT, capture_output=True, text=True, check=True)
+    return {str(k): v for k, v in yaml.safe_load(proc.stdout)["accounts"].items()}
+
+
+@pytest.fixture(scope="session")
+def imap_login(server_ip, tls_context):
+    """IMAP login from the control node (NOT the webmail host): 'OK' or the server's refusal."""
+    def login(user, password):
+        raw = socket.create_connection((server_ip, 993), timeout=30)
+        sock = tls_context.wrap_socket(raw, server_hostname=MAILHOST)
+
+        class Conn(imaplib.IMAP4):
+            def _create_socket(self, timeout):
+                return sock
+
+            def open(self, host="", port=993, timeout=None):
+                self.host, self.port = host, port
+                self.sock = sock
+                self.file = sock.makefile("rb")
+
+        conn = Conn(MAILHOST, 993)
+        try:
+            typ, _ = conn.login(user, password)
+            conn.logout()
+            return typ
+        except imaplib.IMAP4.error as exc:
+            return str(exc)
+    return login
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(driver, name):
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    return shoot
+
+
+@pytest.fixture(scope="session")
+def new_browser(server_ip):
+    """Factory: a fresh headless Chromium (own profile, own cookies)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers, profiles = [], []
+
+    def make():
+        profile = tempfile.mkdtemp(prefix="vmail-chromium-")
+        profiles.append(profile)
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = "/usr/bin/chromium"
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--ignore-certificate-errors", "--window-size=1400,1000", "--lang=vi-VN",
+                     f"--user-data-dir={profile}",
+                     f"--host-resolver-rules=MAP {MAILHOST} {server_ip}"):
+            opts.add_argument(flag)
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        driver.set_page_load_timeout(120)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        driver.quit()
+    for profile in profiles:
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,9 +1,13 @@
 """The accounts database: hashes, initial passwords, and a password the user changed."""
 import json
+import os
 from email import policy
 from email.parser import Parser
+from pathlib import Path
 
-from conftest import CHANGED_PASSWORD_9002, on_server
+import yaml
+
+from conftest import CHANGED_PASSWORD_9002, on_server, run_site
 
 DB = "/var/lib/vmail/accounts.sqlite"
 
@@ -57,3 +61,27 @@ def test_quota_warning_in_vietnamese(users):
     # doveadm prints "hdr:" then the header block; let the email parser unfold it.
     headers = Parser(policy=policy.default).parsestr(raw.split("hdr:", 1)[1].lstrip("\n"), headersonly=True)
     assert headers["Subject"] == "Cảnh báo: hộp thư đã dùng 80% dung lượng"
+
+
+def test_registry_that_disagrees_with_the_database_stops_the_run(tmp_path):
+    """Addresses never move (Art. 4): a registry edited by hand (9001 pointed at another
+    address) makes site.yml stop before writing anything, naming the account."""
+    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    registry = yaml.safe_load((ephemeral / "registry.yml").read_text())
+    issued = registry["9001"]
+    registry["9001"] = issued.replace("@", "2@")
+    tampered = tmp_path / "registry.yml"
+    tampered.write_text(yaml.safe_dump(registry))
+    tampered_text = tampered.read_text()
+    credentials_before = sorted(p.name for p in (ephemeral / "credentials").iterdir())
+    database_before = on_server("/usr/local/sbin/vmail-accounts list-addresses").stdout
+
+    run = run_site(tmp_path, ["accounts"], registry=tampered)
+
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output
+    assert "disagrees with the accounts database" in output, output
+    assert f"9001: database {issued}, registry {registry['9001']}" in output, output
+    assert tampered.read_text() == tampered_text, "the registry was rewritten"
+    assert sorted(p.name for p in (ephemeral / "credentials").iterdir()) == credentials_before
+    assert on_server("/usr/local/sbin/vmail-accounts list-addresses").stdout == database_before

@@ -34,7 +34,10 @@ def _vietnamese_message(to, token, smtputf8):
     return f'''
     from email.message import EmailMessage
     from email import policy
+    import email.utils
     msg = EmailMessage(policy=policy.SMTPUTF8 if {smtputf8} else policy.SMTP)
+    msg["Date"] = email.utils.formatdate(localtime=True)
+    msg["Message-ID"] = email.utils.make_msgid(domain="example.net")
     msg["From"] = "Người Gửi Bên Ngoài <nguoigui@example.net>"
     msg["To"] = "Nguyễn Văn Thử <{to}>"
     msg["Subject"] = "Thư thử nghiệm tiếng Việt {token}"
@@ -205,7 +208,7 @@ def _send_attachment(client, sender, password, to, mib, token):
     return client(f'''
     import os
     from email.message import EmailMessage
-    msg = EmailMessage()
+    msg = new_message()
     msg["From"] = "{sender}"
     msg["To"] = "{to}"
     msg["Subject"] = "Tệp đính kèm {mib} MB {token}"
@@ -264,8 +267,13 @@ def test_full_mailbox_refused_at_rcpt(client, users, addresses):
     to, to_password = users["kiem"]
     token = uuid.uuid4().hex
     client(f'''
+    import email.utils
     with smtplib.SMTP(HOST, 25, timeout=60) as s:
-        s.sendmail("sender@example.net", ["{to}"], "Subject: fill {token}\\r\\n\\r\\n" + "x" * 200000 + "\\r\\n")
+        s.sendmail("sender@example.net", ["{to}"],
+                   "From: sender@example.net\\r\\nTo: {to}\\r\\nSubject: fill {token}\\r\\n"
+                   "Date: " + email.utils.formatdate() + "\\r\\n"
+                   "Message-ID: " + email.utils.make_msgid(domain="example.net") + "\\r\\n\\r\\n"
+                   + "x" * 200000 + "\\r\\n")
     out(True)
     ''')
     assert _imap_sizes(client, to, to_password, token)

@@ -1,0 +1,189 @@
+"""Unit mailboxes (Art. 9, 16): delegates reach the unit's mail with their own login,
+send as the unit, and lose access at once when the personnel file hands it over."""
+import json
+import uuid
+
+import pytest
+import yaml
+
+from conftest import on_server, run_site, set_password
+
+UNIT = "stttt-ttcntttt"  # in the personnel file
+UNIT_ID = f"unit:{UNIT}"  # in the accounts database
+PASSWORD = "DonVi#Thu2026"
+PASSWORDS = {}  # address -> password of the people in these tests
+DB = "/var/lib/vmail/accounts.sqlite"
+
+
+@pytest.fixture(scope="module")
+def unit(addresses, users):
+    """The unit address, its two delegates and a colleague who is not one, with known passwords."""
+    rows = json.loads(on_server(
+        f"sqlite3 -json {DB} \"SELECT d.address FROM delegates d WHERE d.unit_id = '{UNIT_ID}'"
+        " ORDER BY d.address\"").stdout)
+    delegates = [r["address"] for r in rows]
+    assert len(delegates) == 2, delegates
+    outsider, outsider_password = users["thu"]
+    assert outsider not in delegates
+    for person in delegates:
+        set_password(person, PASSWORD)
+    PASSWORDS.update({person: PASSWORD for person in delegates}, **{outsider: outsider_password})
+    return {"address": addresses[UNIT_ID], "delegates": delegates, "outsider": outsider}
+
+
+def _send_to_unit(client, unit_address, token):
+    client(f'''
+    from email.message import EmailMessage
+    msg = new_message()
+    msg["From"] = "Công dân <congdan@example.net>"
+    msg["To"] = "{unit_address}"
+    msg["Subject"] = "Đề nghị gửi đơn vị {token}"
+    msg.set_content("Kính gửi Trung tâm.")
+    with smtplib.SMTP(HOST, 25, timeout=120) as s:
+        s.starttls(context=tls_context())
+        s.send_message(msg)
+    out(True)
+    ''')
+
+
+def _read_unit_inbox(client, person, unit_address, token):
+    """What `person` sees when selecting the unit's INBOX: the matching subjects, or the refusal."""
+    return client(f'''
+    import time
+    from email.header import decode_header, make_header
+    box = '"Shared/{unit_address}/INBOX"'
+    with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+        m.login("{person}", "{PASSWORDS[person]}")
+        typ, data = m.select(box)
+        if typ != "OK":
+            out({{"refused": data[0].decode()}})
+            sys.exit(0)
+        ids = []
+        for _ in range(30):
+            m.noop()
+            ids = m.search(None, "SUBJECT", "{token}")[1][0].split()
+            if ids:
+                break
+            time.sleep(1)
+        subjects = [str(make_header(decode_header(
+            m.fetch(i, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")[1][0][1].decode().split(":", 1)[1].strip())))
+            for i in ids]
+    out({{"subjects": subjects}})
+    ''')
+
+
+def _send_as_unit(client, person, unit_address, to, token):
+    return client(f'''
+    from email.message import EmailMessage
+    msg = new_message()
+    msg["From"] = "Trung tâm CNTT&TT <{unit_address}>"
+    msg["To"] = "{to}"
+    msg["Subject"] = "Trả lời từ đơn vị {token}"
+    msg.set_content("Trung tâm trả lời.")
+    try:
+        with smtplib.SMTP(HOST, 587, timeout=120) as s:
+            s.starttls(context=tls_context())
+            s.login("{person}", "{PASSWORDS[person]}")
+            s.send_message(msg)
+        out({{"code": 250}})
+    except smtplib.SMTPResponseException as e:
+        out({{"code": e.smtp_code, "text": e.smtp_error.decode()}})
+    except smtplib.SMTPRecipientsRefused as e:
+        code, text = list(e.recipients.values())[0]
+        out({{"code": code, "text": text.decode()}})
+    except smtplib.SMTPSenderRefused as e:
+        out({{"code": e.smtp_code, "text": e.smtp_error.decode()}})
+    ''')
+
+
+def test_delegate_reads_unit_mailbox_and_outsider_cannot(client, unit):
+    token = uuid.uuid4().hex
+    _send_to_unit(client, unit["address"], token)
+    for delegate in unit["delegates"]:
+        seen = _read_unit_inbox(client, delegate, unit["address"], token)
+        assert seen == {"subjects": [f"Đề nghị gửi đơn vị {token}"]}, (delegate, seen)
+    refused = _read_unit_inbox(client, unit["outsider"], unit["address"], token)
+    assert "refused" in refused, refused
+
+
+def test_unit_mail_stays_original(client, unit):
+    """Art. 16.3: the message in the unit mailbox is the one received (headers untouched)."""
+    token = uuid.uuid4().hex
+    _send_to_unit(client, unit["address"], token)
+    delegate = unit["delegates"][0]
+    raw = client(f'''
+    import time
+    with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+        m.login("{delegate}", "{PASSWORD}")
+        m.select('"Shared/{unit["address"]}/INBOX"', readonly=True)
+        for _ in range(30):
+            ids = m.search(None, "SUBJECT", "{token}")[1][0].split()
+            if ids:
+                break
+            time.sleep(1)
+        out(m.fetch(ids[0], "(BODY.PEEK[HEADER])")[1][0][1].decode())
+    ''')
+    assert "From: =?utf-8?" in raw and "congdan@example.net" in raw
+    assert f"To: {unit['address']}" in raw
+
+
+def test_delegate_sends_as_unit_outsider_cannot(client, unit):
+    token = uuid.uuid4().hex
+    ok = _send_as_unit(client, unit["delegates"][0], unit["address"], unit["outsider"], token)
+    assert ok["code"] == 250, ok
+    refused = _send_as_unit(client, unit["outsider"], unit["address"], unit["delegates"][0], token)
+    assert refused["code"] == 553, refused
+
+
+def test_handover_removes_access_at_once_including_open_session(client, unit, tmp_path, lab_personnel):
+    """Art. 9.2: the personnel file drops a delegate; one site.yml run later their open IMAP
+    session is gone, a new login cannot open the unit, the remaining delegate still can,
+    and the unit's mail is where it was."""
+    leaving, staying = unit["delegates"]
+    token = uuid.uuid4().hex
+    _send_to_unit(client, unit["address"], token)
+    count_before = on_server(f"doveadm mailbox status -u {unit['address']} messages INBOX").stdout
+
+    # The leaving delegate has the unit INBOX open in a session that outlives the run.
+    session = client.background(f'''
+    import time
+    m = imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context())
+    m.login("{leaving}", "{PASSWORDS[leaving]}")
+    assert m.select('"Shared/{unit["address"]}/INBOX"')[0] == "OK"
+    print("READY", flush=True)
+    state, error = "still open", ""
+    try:
+        for _ in range(1200):
+            m.noop()
+            m.search(None, "ALL")
+            time.sleep(0.5)
+    except (imaplib.IMAP4.abort, OSError, ssl.SSLError) as e:
+        state, error = "closed", str(e)
+    out({{"session": state, "error": error}})
+    ''')
+    session.wait_for("READY")
+
+    leaving_id = json.loads(on_server(
+        f"sqlite3 -json {DB} \"SELECT id FROM accounts WHERE address = '{leaving}'\"").stdout)[0]["id"]
+    personnel = yaml.safe_load(lab_personnel.read_text())
+    for entry in personnel["units"]:
+        if entry["id"] == UNIT:
+            entry["delegates"] = [d for d in entry["delegates"] if d != leaving_id]
+    handed_over = tmp_path / "personnel.yml"
+    handed_over.write_text(yaml.safe_dump(personnel, allow_unicode=True))
+    try:
+        run = run_site(tmp_path, ["accounts", "mail_accounts:sync", "dovecot:units"], personnel=handed_over)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert session.result(timeout=120)["session"] == "closed"
+        refused = _read_unit_inbox(client, leaving, unit["address"], token)
+        assert "refused" in refused, refused
+        assert _read_unit_inbox(client, staying, unit["address"], token) == {
+            "subjects": [f"Đề nghị gửi đơn vị {token}"]}
+        assert on_server(f"doveadm mailbox status -u {unit['address']} messages INBOX").stdout == count_before
+        refused_send = _send_as_unit(client, leaving, unit["address"], staying, token)
+        assert refused_send["code"] == 553, refused_send
+    finally:
+        restored = run_site(tmp_path, ["accounts", "mail_accounts:sync", "dovecot:units"])
+        assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert _read_unit_inbox(client, leaving, unit["address"], token) == {
+        "subjects": [f"Đề nghị gửi đơn vị {token}"]}
