@@ -84,13 +84,17 @@ def run(argv: list[str], check: bool = True, **kwargs: Any) -> subprocess.Comple
 class Container:
     """A lab container (systemd as PID 1, like Molecule's) on the bench network, removed at the end."""
 
-    def __init__(self, name: str, hostname: str) -> None:
+    def __init__(self, name: str, hostname: str, reuse: bool = False) -> None:
         if not name.startswith("vmail-bench-"):
             raise ValueError("bench containers are named vmail-bench-*")
         self.name = name
         self.hostname = hostname
+        # Debugging a bench: keep the container at the end, use it again next time.
+        self.reuse = reuse
 
     def __enter__(self) -> "Container":
+        if self.reuse and run(["podman", "container", "exists", self.name], check=False).returncode == 0:
+            return self
         if run(["podman", "network", "exists", NETWORK], check=False).returncode != 0:
             run(["podman", "network", "create", NETWORK])
         run(["podman", "rm", "-f", "--ignore", self.name])
@@ -104,6 +108,9 @@ class Container:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.reuse:
+            print(f"kept container {self.name} (--reuse); remove it with: podman rm -f {self.name}")
+            return
         run(["podman", "rm", "-f", "--ignore", "-t", "2", self.name], check=False)
         users = run(["podman", "ps", "-a", "--filter", f"network={NETWORK}", "--format", "{{.Names}}"],
                     check=False).stdout.split()
@@ -122,9 +129,16 @@ class Container:
 class LabInventory:
     """A temporary inventory: every tier on one container, the lab's group_vars, our own personnel file."""
 
-    def __init__(self, container: Container, fqdn: str) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="vmail-bench-"))
-        (self.dir / "group_vars").symlink_to(REPO / "inventories" / "lab" / "group_vars")
+    def __init__(self, container: Container, fqdn: str, keep: bool = False) -> None:
+        # keep: a fixed directory that outlives the run (registry, personnel), for --reuse.
+        self.keep = keep
+        if keep:
+            self.dir = Path(tempfile.gettempdir()) / f"{container.name}-inventory"
+            self.dir.mkdir(exist_ok=True)
+        else:
+            self.dir = Path(tempfile.mkdtemp(prefix="vmail-bench-"))
+        if not (self.dir / "group_vars").exists():
+            (self.dir / "group_vars").symlink_to(REPO / "inventories" / "lab" / "group_vars")
         groups = "\n".join(f"    {g}:\n      hosts:\n        mail:" for g in
                            ("mailstore", "accountsdb", "webmail", "monitoring", "backup"))
         (self.dir / "hosts.yml").write_text(
@@ -133,7 +147,8 @@ class LabInventory:
             f"          vmail_fqdn: {fqdn}\n{groups}\n", encoding="utf-8")
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def playbook(self, playbook: str, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
         """Run ansible-playbook on this inventory: seconds, changed/failed from the recap, output tail."""

@@ -170,15 +170,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--logins", type=int, default=400)
     parser.add_argument("--login-clients", type=int, default=4)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the container at the end; reuse an existing one without converging again")
     args = parser.parse_args(argv)
     info = benchlib.machine()
     benchlib.print_machine(info)
-    with benchlib.Container("vmail-bench-mail", FQDN) as container:
-        inventory = benchlib.LabInventory(container, FQDN)
+    existed = args.reuse and benchlib.run(["podman", "container", "exists", "vmail-bench-mail"],
+                                          check=False).returncode == 0
+    with benchlib.Container("vmail-bench-mail", FQDN, reuse=args.reuse) as container:
+        inventory = benchlib.LabInventory(container, FQDN, keep=args.reuse)
         try:
-            shutil.copy(benchlib.REPO / "inventories" / "lab" / "personnel.yml", inventory.dir / "personnel.yml")
-            converge = inventory.playbook("site.yml")
-            print(f"converged site.yml (filtering on) in {converge['seconds']:.0f} s", flush=True)
+            if not existed:
+                shutil.copy(benchlib.REPO / "inventories" / "lab" / "personnel.yml", inventory.dir / "personnel.yml")
+                converge = inventory.playbook("site.yml")
+                print(f"converged site.yml (filtering on) in {converge['seconds']:.0f} s", flush=True)
+            else:
+                # Filtering on, as site.yml leaves it (a reused container may have been left without).
+                inventory.playbook("site.yml", "--tags", "accounts,mx")
             rcpts = recipients(inventory, args.recipients)
             container.sh("cat > /root/bench-message.eml", stdin=message(args.size_kib))
             size = int(container.sh("stat -c %s /root/bench-message.eml"))
@@ -187,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             on["smtpd_milters"] = milters
             print(f"filtering ON  ({milters}): {on['accepted']} accepted, {on['delivered']} delivered, "
                   f"{on['seconds']:.1f} s, {on['messages_per_s']:.1f} msg/s", flush=True)
-            inventory.playbook("site.yml", "--tags", "mx", "-e", '{"postfix_milters": []}')
+            inventory.playbook("site.yml", "--tags", "accounts,mx", "-e", '{"postfix_milters": []}')
             milters = container.sh("postconf -h smtpd_milters").strip()
             off = throughput(container, rcpts, args.messages, args.sessions)
             off["smtpd_milters"] = milters
@@ -210,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                                   f"accounts WHERE address = '{users[0]}'\"").strip()
             rows = {}
             for label, cache in (("cache_off", "0"), ("cache_on", "10M")):
-                inventory.playbook("site.yml", "--tags", "mailstore", "-e",
+                inventory.playbook("site.yml", "--tags", "accounts,mailstore", "-e",
                                    json.dumps({"dovecot_auth_cache_size": cache}))
                 container.sh("doveadm auth cache flush >/dev/null 2>&1 || true")
                 rows[label] = logins(container, users, args.logins, args.login_clients)

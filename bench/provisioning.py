@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--reference-size", type=int, default=1000, help="0 skips the reference")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other sizes (and the reference) of bench/results/provisioning.json")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     info = benchlib.machine()
@@ -130,6 +133,15 @@ def main(argv: list[str] | None = None) -> int:
                               f"~{reference['estimated_ratio_at_1k']}x")
         finally:
             inventory.cleanup()
+    if args.merge and (benchlib.RESULTS_DIR / "provisioning.json").exists():
+        previous = json.loads((benchlib.RESULTS_DIR / "provisioning.json").read_text(encoding="utf-8"))
+        measured = {r["people"] for r in rows}
+        for row in previous.get("sizes", []):
+            if row["people"] not in measured:
+                row["machine"] = previous.get("machine")  # measured in another run, on this machine state
+                rows.append(row)
+        rows.sort(key=lambda r: r["people"])
+        reference = reference or previous.get("reference")
     big = next((r for r in rows if r["people"] == 20_000), None)
     verdict = None
     if big:
