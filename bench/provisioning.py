@@ -141,7 +141,16 @@ def main(argv: list[str] | None = None) -> int:
                 row["machine"] = previous.get("machine")  # measured in another run, on this machine state
                 rows.append(row)
         rows.sort(key=lambda r: r["people"])
-        reference = reference or previous.get("reference")
+        if reference is None and previous.get("reference"):
+            # The reference from the earlier run, compared with this run's bulk 1k.
+            reference = previous["reference"]
+            base = next((r for r in rows if r["people"] == 1000), None)
+            if base and "seconds_per_account" in reference:
+                estimate = reference["seconds_per_account"] * base["accounts"]
+                reference.update(estimated_at_1k_s=round(estimate, 1), bulk_first_run_s=base["first_run_s"],
+                                 estimated_ratio_at_1k=round(estimate / base["first_run_s"], 1))
+                print(f"reference (earlier run, {reference['people']} people): ~{estimate:.0f} s at 1k, "
+                      f"bulk {base['first_run_s']:.1f} s: ~{reference['estimated_ratio_at_1k']}x")
     big = next((r for r in rows if r["people"] == 20_000), None)
     verdict = None
     if big:
