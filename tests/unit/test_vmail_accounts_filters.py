@@ -1,4 +1,4 @@
-"""mail_accounts_document: the same text the Jinja pipeline and to_nice_json wrote, only faster."""
+"""filter_plugins/vmail_accounts.py: the same results as the Jinja and from_yaml paths, only faster."""
 
 from __future__ import annotations
 
@@ -29,3 +29,14 @@ def test_same_text_as_to_nice_json_without_volatile_fields(accounts):
     text = mail_accounts_document(accounts, "tiengiang.gov.vn", aliases)
     assert text == to_nice_json(expected, indent=2, sort_keys=True)
     assert all("source" not in a for a in json.loads(text)["accounts"])
+
+
+def test_personnel_from_yaml_reads_what_from_yaml_reads():
+    from ansible.plugins.filter.core import from_yaml  # pylint: disable=import-outside-toplevel
+
+    from vmail_accounts import personnel_from_yaml  # pylint: disable=import-outside-toplevel
+
+    text = ('---\ndomain: tiengiang.gov.vn\npeople:\n  - {id: "0001", full_name: "Lê Minh Hiếu", birth_year: 1977,'
+            ' exempt_until: 2026-05-28, status: active}\n')
+    assert personnel_from_yaml(text) == from_yaml(text)
+    assert personnel_from_yaml("") is None
