@@ -13,14 +13,16 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import platform
 import sys
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+
+REPO = benchlib.REPO
 SIZES = (1_000, 5_000, 20_000)
 SEED = 2016
 RESULTS = REPO / "bench" / "results" / "naming.json"
@@ -34,17 +36,6 @@ def load(name: str, path: Path) -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
-
-
-def cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo ('' where there is none)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def population(gen: ModuleType, size: int) -> dict[str, Any]:
@@ -88,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     naming = load("vmail_naming", REPO / "filter_plugins" / "vmail_naming.py")
     gen = load("gen_personnel", REPO / "scripts" / "gen-personnel.py")
-    machine = {"platform": platform.platform(), "cpu": cpu_model(), "python": platform.python_version()}
+    machine = benchlib.machine()
     rows = [measure(naming, population(gen, size), args.repeat) for size in SIZES]
     ratio = rows[-1]["seconds"] / rows[0]["seconds"]
-    print(f"machine: {machine['platform']} | {machine['cpu']} | Python {machine['python']}")
+    benchlib.print_machine(machine)
     print(f"{'people':>7} {'seconds':>8} {'strict unresolved':>18} {'extension resolves':>19}")
     for row in rows:
         print(f"{row['people']:>7} {row['seconds']:>8.3f} {row['strict_unresolved']:>18} {row['extension_resolved']:>19}")

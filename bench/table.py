@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Print the README's benchmark table from bench/results/*.json (what was measured, nothing else).
+
+    .venv/bin/python bench/table.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def load(name: str) -> dict[str, Any] | None:
+    """One results file, or None when that benchmark has not been run."""
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def machine(result: dict[str, Any]) -> str:
+    """CPU, cores and the load average at start."""
+    info = result["machine"]
+    load = info.get("loadavg_at_start", ["?"])[0]
+    return f"{info['cpu']}, {info.get('cores', '?')} cores, load {load} at start"
+
+
+def rows() -> list[str]:
+    """Markdown rows, one per figure."""
+    out = []
+    naming = load("naming")
+    if naming:
+        sizes = ", ".join(f"{r['people'] // 1000}k: {r['seconds']:.2f} s" for r in naming["sizes"])
+        out.append(f"| naming, `mailbox_accounts` ({machine(naming)}) | {sizes} (target < 2 s at 20k) |")
+        big = naming["sizes"][-1]
+        out.append(f"| same, synthetic {big['people'] // 1000}k population: people the strict Art. 4 ladder cannot "
+                   f"place | {big['strict_unresolved']:,} ({big['strict_unresolved_names']} names); the opt-in "
+                   f"extension rung places {big['extension_resolved']:,} |")
+    prov = load("provisioning")
+    if prov:
+        for r in prov["sizes"]:
+            out.append(f"| provisioning {r['people'] // 1000}k people ({r['accounts']} accounts), "
+                       f"{machine(r if 'machine' in r else prov)} | first run {r['first_run_s']:.0f} s, "
+                       f"second run {r['second_run_s']:.0f} s ({r['second_run_changed']} changed) |")
+        ref = prov.get("reference")
+        if ref:
+            text = (f"{ref['one_task_per_account_first_run_s']:.0f} s for {ref['accounts']} accounts "
+                    f"({ref['seconds_per_account']:.2f} s each)")
+            if "estimated_ratio_at_1k" in ref:
+                text += (f"; at 1k ~{ref['estimated_at_1k_s']:.0f} s (scaled, not measured) against "
+                         f"{ref['bulk_first_run_s']:.0f} s bulk: ~{ref['estimated_ratio_at_1k']}x")
+            elif ref.get("ratio_reference_over_bulk"):
+                text += f"; bulk is {ref['ratio_reference_over_bulk']}x faster"
+            out.append(f"| provisioning, one Ansible task per account (reference) | {text} |")
+    tput = load("throughput")
+    if tput:
+        on, off = tput["filtering_on"], tput["filtering_off"]
+        out.append(f"| mail throughput, {tput['message_bytes'] // 1024} KiB messages ({machine(tput)}) | "
+                   f"filtering on {on['messages_per_s']:.1f} msg/s ({on['delivered']}/{on['accepted']} delivered), "
+                   f"off {off['messages_per_s']:.1f} msg/s ({off['delivered']}/{off['accepted']}); "
+                   f"off/on {tput['ratio_off_over_on']} |")
+    logins = load("imap_logins")
+    if logins:
+        out.append(f"| IMAP logins, {logins['password_scheme']} ({machine(logins)}) | auth cache off "
+                   f"{logins['cache_off']['logins_per_s']:.0f}/s, on {logins['cache_on']['logins_per_s']:.0f}/s; "
+                   f"on/off {logins['ratio_cache_on_over_off']} |")
+    return out
+
+
+def main() -> int:
+    """Print the table."""
+    print("| benchmark | result |\n|---|---|")
+    print("\n".join(rows()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
