@@ -215,6 +215,40 @@ def test_time_shifted_notice_lock_and_archived_delete(client):
     assert all(p["address"] not in mine for p in (five, six, twelve)), again
 
 
+def test_archive_goes_to_the_borg_repository_when_backups_are_configured(client):
+    """With the backup role's environment file present (here a test repository and
+    env file, same format as roles/backup writes), the final archive is a borg archive."""
+    (person,) = fresh_people(1)
+    keep = uuid.uuid4().hex
+    assert smtp_send(client, person["address"], keep) == {"refused": {}}
+    wait_delivered(person["address"], keep)
+    repo, env, config = ("/var/tmp/lifecycle-test/borg", "/var/tmp/lifecycle-test/backup.env",
+                         "/var/tmp/lifecycle-test/lifecycle.json")
+    on_server("rm -rf /var/tmp/lifecycle-test && mkdir -m 700 /var/tmp/lifecycle-test"
+              " && printf %s test-passphrase > /var/tmp/lifecycle-test/pass")
+    on_server(f"cat > {env}", stdin=f'BORG_REPO="{repo}"\nBORG_PASSCOMMAND="cat /var/tmp/lifecycle-test/pass"\n'
+                                     'VMAIL_BACKUP_PREFIX="mail-"\n')
+    on_server(f"set -a && . {env} && set +a && borg init --encryption=repokey-blake2")
+    conf = json.loads(on_server("cat /etc/vmail/lifecycle.json").stdout)
+    conf["backup_env"] = env
+    on_server(f"cat > {config}", stdin=json.dumps(conf))
+    age(person["address"], 12)
+    proc = on_server(f"/usr/local/sbin/vmail-lifecycle --config {config} --now {today()} run")
+    result = json.loads(proc.stdout)
+    localpart = person["address"].split("@")[0]
+    (deleted,) = [d for d in result["deleted"] if d["address"] == person["address"]]
+    name = f"deleted-mail-{localpart}-{today().replace('-', '')}"
+    assert deleted["archive"] == f"borg:{repo}::{name}", deleted
+    listing = on_server(f"set -a && . {env} && set +a && borg list --short ::{name}").stdout.split()
+    assert f"var/backups/vmail/deleted/{person['address']}.json" in listing
+    mails = [p for p in listing if f"/{localpart}/Maildir/" in p and ("/new/" in p or "/cur/" in p)]
+    assert mails, listing
+    content = on_server(f"set -a && . {env} && set +a && borg extract --stdout ::{name} {' '.join(mails)}").stdout
+    assert keep in content
+    assert on_server(f"test -e /var/vmail/{person['address'].split('@')[1]}/{localpart}",
+                     check=False).returncode == 1
+
+
 def test_emergency_lock_kicks_open_session_and_survives_sync(client):
     (person,) = fresh_people(1)
     address = person["address"]
@@ -311,6 +345,20 @@ def test_left_disables_at_once_and_is_deleted_by_the_same_rule(client):
     # Back to the real file: the tombstone keeps it left.
     on_server(SITE_SYNC)
     assert sql(f"SELECT status FROM accounts WHERE address = '{address}'") == [{"status": "left"}]
+
+
+def test_exemption_from_the_personnel_file_holds_the_account():
+    """exempt_until (personnel file: secondment, long leave) reaches the database and the job."""
+    rows = sql("SELECT address, exempt_until FROM accounts WHERE kind = 'person' AND status = 'active'"
+               " AND exempt_until > date('now', 'localtime') AND id NOT IN (SELECT id FROM account_locks)"
+               " ORDER BY id LIMIT 1")
+    assert rows, "the lab personnel file has no exemption running today"
+    address = rows[0]["address"]
+    age(address, 13)
+    result = run_job(today())
+    assert address not in json.dumps(result), result
+    status = {a["address"]: a for a in json.loads(on_server(f"/usr/local/sbin/vmail-lifecycle --now {today()} status").stdout)}
+    assert status[address]["next"] == "exempt", status[address]
 
 
 def test_timer_is_scheduled_daily():
