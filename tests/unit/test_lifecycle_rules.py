@@ -155,6 +155,27 @@ def test_actions_follow_the_calendar(ref, elapsed):
         assert d.action == "none"
 
 
+def _journal(message, identifier="postfix/submission/smtpd", usec="1795873814478931"):
+    return json.dumps({"MESSAGE": message, "SYSLOG_IDENTIFIER": identifier, "__REALTIME_TIMESTAMP": usec})
+
+
+def test_submission_logins_from_postfix_lines():
+    lines = [
+        _journal("74E321BA0CF: client=unknown[10.89.2.3], sasl_method=PLAIN, "
+                 "sasl_username=NguyenVanThu@tiengiang.gov.vn"),
+        _journal("8A1: client=unknown[10.89.2.3], sasl_method=LOGIN, sasl_username=nguyenvanthu@tiengiang.gov.vn",
+                 identifier="postfix/submissions/smtpd", usec="1795873900000000"),
+        _journal("9B2: client=x[10.0.0.1], sasl_method=PLAIN, sasl_username=binh@tiengiang.gov.vn",
+                 usec="1795000000000000"),
+        # Not Postfix, no SASL user, not JSON: ignored.
+        _journal("sasl_username=eve@tiengiang.gov.vn", identifier="logger"),
+        _journal("74E321BA0CF: client=unknown[10.89.2.3]"),
+        "not json",
+    ]
+    assert lc.submission_logins(lines) == {"nguyenvanthu@tiengiang.gov.vn": 1795873900,
+                                           "binh@tiengiang.gov.vn": 1795000000}
+
+
 # ---------------------------------------------------------------- the database side
 
 @pytest.fixture()

@@ -361,6 +361,14 @@ def test_exemption_from_the_personnel_file_holds_the_account():
     assert status[address]["next"] == "exempt", status[address]
 
 
-def test_timer_is_scheduled_daily():
+def test_timer_is_scheduled_daily_and_its_service_runs():
     assert on_server("systemctl is-enabled vmail-lifecycle.timer").stdout.strip() == "enabled"
+    assert on_server("systemctl is-active vmail-lifecycle.timer").stdout.strip() == "active"
     assert "OnCalendar=*-*-* 03:15:00" in on_server("systemctl cat vmail-lifecycle.timer").stdout
+    # What the timer starts, started by hand (oneshot: returns when the job is done).
+    on_server("systemctl start vmail-lifecycle.service")
+    assert on_server("systemctl show -P Result vmail-lifecycle.service").stdout.strip() == "success"
+    invocation = on_server("systemctl show -P InvocationID vmail-lifecycle.service").stdout.strip()
+    report = on_server(f"journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID={invocation}"
+                       " -u vmail-lifecycle.service | grep '^{'").stdout
+    assert json.loads(report.splitlines()[-1])["errors"] == []
