@@ -323,7 +323,9 @@ def directory_vcard(entries: Any, version: str = "3.0") -> str:
 # Web page
 
 SCRIPT = """\
-// Danh bạ: search with or without diacritics. Each row carries its folded text in data-s.
+// Danh bạ: search with or without diacritics. Each row carries its text in lower case (data-t)
+// and folded (data-s, no diacritics, đ -> d). A word typed without diacritics matches either
+// ("anh" finds "Ánh" and "Anh"); a word typed with them matches exactly ("ánh" not "Anh").
 (function () {
   "use strict";
   function fold(s) {
@@ -335,13 +337,13 @@ SCRIPT = """\
   var rows = Array.prototype.slice.call(document.querySelectorAll("#danh-ba tbody tr"));
   var count = document.getElementById("so-ket-qua");
   function apply() {
-    var words = fold(q.value).split(/\\s+/).filter(Boolean);
+    var words = q.value.normalize("NFC").toLowerCase().split(/\\s+/).filter(Boolean);
     var u = unit.value;
     var shown = 0;
     rows.forEach(function (row) {
-      var s = row.getAttribute("data-s");
+      var s = row.getAttribute("data-s"), t = row.getAttribute("data-t");
       var ok = (!u || (" " + row.getAttribute("data-u") + " ").indexOf(" " + u + " ") >= 0) &&
-        words.every(function (w) { return s.indexOf(w) >= 0; });
+        words.every(function (w) { var f = fold(w); return f === w ? s.indexOf(w) >= 0 : t.indexOf(w) >= 0; });
       row.hidden = !ok;
       if (ok) { shown += 1; }
     });
@@ -399,10 +401,11 @@ def directory_html(entries: Any, title: str = "Danh bạ thư điện tử công
     people = sum(1 for e in rows if e["kind"] == "person")
     body = []
     for e in rows:
-        search = fold(" ".join((e["name"], e["title"], e["unit_label"], e["email"], e["phone"])))
+        text = " ".join((e["name"], e["title"], e["unit_label"], e["email"], e["phone"]))
+        search, exact = fold(text), unicodedata.normalize("NFC", text).lower()
         mail = esc(e["email"])
         body.append(
-            f'<tr class="{e["kind"]}" data-u="{esc(" ".join(ancestors[e["unit"]]))}" data-s="{esc(search)}">'
+            f'<tr class="{e["kind"]}" data-u="{esc(" ".join(ancestors[e["unit"]]))}" data-s="{esc(search)}" data-t="{esc(exact)}">'
             f'<td>{esc(e["name"])}</td><td>{esc(e["title"])}</td><td>{esc(e["unit_label"])}</td>'
             f'<td><a href="mailto:{mail}">{mail}</a></td><td>{esc(e["phone"])}</td><td>{esc(e["fax"])}</td>'
             f'<td>{esc(e["address"])}</td></tr>'

@@ -403,8 +403,8 @@ def svg_bar_chart(labels: Sequence[str], values: Sequence[float], title: str, un
     return "".join(parts)
 
 
-def svg_line_chart(series: Mapping[str, Sequence[float]], title: str) -> str:
-    """Lines over the 12 months, one per series, with a legend."""
+def svg_line_chart(series: Mapping[str, Sequence[float]], title: str, months: int = 12) -> str:
+    """Lines over the 12 months, one per series, with a legend; drawn up to month ``months`` (no data after)."""
     esc = html.escape
     left, width, height, top_pad = 60, 600, 220, 40
     top = max([v for values in series.values() for v in values] + [1])
@@ -421,7 +421,7 @@ def svg_line_chart(series: Mapping[str, Sequence[float]], title: str) -> str:
     for i, (name, values) in enumerate(series.items()):
         colour = COLOURS[i % len(COLOURS)]
         points = " ".join(f"{round(left + m * step, 1)},{round(top_pad + height - height * v / top, 1)}"
-                          for m, v in enumerate(values))
+                          for m, v in enumerate(values[:max(months, 1)]))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
         parts.append(f'<rect x="{left + 10 + i * 150}" y="24" width="12" height="4" fill="{colour}"/>'
                      f'<text x="{left + 26 + i * 150}" y="30">{esc(name)}</text>')
@@ -460,22 +460,27 @@ def report_html(report: Any) -> str:
         ("Thư rác bị chặn", _number(p["spam"])), ("Virus bị chặn", _number(p["virus"])),
         ("Lượt đăng nhập", _number(p["logins"])), ("Tài khoản không hoạt động", _number(p["inactive"])),
     ]
-    units = [u for u in report["units"]]
+    units = list(report["units"])
+    # Two units may share a name ("Văn phòng Sở" of two departments): add the id to those.
+    names = [u["unit_name"] for u in units]
+    label = {u["unit"]: u["unit_name"] + (f" ({u['unit']})" if names.count(u["unit_name"]) > 1 else "") for u in units}
     by_use = sorted(units, key=lambda u: (-u["storage_used"], u["unit"]))
     by_mail = sorted(units, key=lambda u: (-(u["sent"] + u["received"]), u["unit"]))
+    # A report made during the year (units report by 5 December) stops at the last counted month.
+    upto = int(period["last_day"][5:7]) if period["last_day"] else 12
     trend = svg_line_chart({"Thư gửi": p["months"]["sent"], "Thư nhận": p["months"]["received"],
                             "Thư rác, virus bị chặn": p["months"]["blocked"], "Lượt đăng nhập": p["months"]["logins"]},
-                           f"Xu hướng theo tháng năm {year}")
+                           f"Xu hướng theo tháng năm {year}", upto)
     storage_trend = svg_line_chart({"Dung lượng đã dùng (MB)": [round(v / 1048576, 1) for v in p["months"]["storage_used"]]},
-                                   "Dung lượng đã dùng theo tháng (MB, mẫu cuối tháng)")
-    storage = svg_bar_chart([u["unit_name"] for u in by_use], [round(u["storage_used"] / 1048576, 1) for u in by_use],
+                                   "Dung lượng đã dùng theo tháng (MB, mẫu cuối tháng)", upto)
+    storage = svg_bar_chart([label[u["unit"]] for u in by_use], [round(u["storage_used"] / 1048576, 1) for u in by_use],
                             "Dung lượng đã dùng theo đơn vị (MB; vạch đỏ: hạn mức)", " MB",
                             [round(u["storage_quota"] / 1048576, 1) for u in by_use])
-    mail = svg_bar_chart([u["unit_name"] for u in by_mail], [u["sent"] + u["received"] for u in by_mail],
+    mail = svg_bar_chart([label[u["unit"]] for u in by_mail], [u["sent"] + u["received"] for u in by_mail],
                          "Thư gửi và nhận theo đơn vị")
     table_rows = "\n".join(
         "<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in (
-            u["unit_name"], _number(u["accounts_end"]), _number(u["created"]), _number(u["locked"]),
+            label[u["unit"]], _number(u["accounts_end"]), _number(u["created"]), _number(u["locked"]),
             _number(u["deleted"]), f"{_mib(u['storage_used'])} / {_mib(u['storage_quota'])}", _number(u["above_90"]),
             _number(u["sent"]), _number(u["received"]), _number(u["spam"]), _number(u["virus"]),
             _number(u["logins"]), _number(u["inactive"]))) + f'<td><a href="don-vi/{esc(u["unit"])}.csv">CSV</a></td></tr>'

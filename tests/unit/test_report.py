@@ -195,6 +195,8 @@ def test_page_in_vietnamese_with_inline_svg(report: dict[str, Any]) -> None:
     assert "<tr><th>Tài khoản cuối năm</th><td>6</td></tr>" in page
     assert "<tr><th>Dung lượng đã dùng</th><td>1.580 MB / 3.524 MB (44,8%)</td></tr>" in page
     assert "Số liệu từ ngày 2026-01-01 đến ngày 2026-11-28 (3 ngày có bộ đếm)." in page
+    # Counted up to November: the trend stops there instead of falling to zero in December.
+    assert {len(points.split()) for points in re.findall(r'<polyline [^>]*points="([^"]*)"', page)} == {11}
 
 
 def test_files(report: dict[str, Any]) -> None:
@@ -253,3 +255,10 @@ def test_province_is_the_sum_of_units_and_of_months(people: list[tuple[str, str,
     assert province["sent"] == sum(n for _m, i, metric, n in counters if metric == "sent" and f"p{i}@{D}" in counted)
     rows = parse_csv(report_province_csv(report))
     assert [int(x) for x in rows[-1][2:7]] == [sum(int(r[c]) for r in rows[1:-1]) for c in range(2, 7)]
+
+
+def test_units_sharing_a_name_are_told_apart_on_the_page() -> None:
+    accounts = [dict(account("1", "unit", "stttt.vps", "stttt-vps", "active", "2025-01-01"), unit_name="Văn phòng Sở"),
+                dict(account("2", "unit", "syt.vps", "syt-vps", "active", "2025-01-01"), unit_name="Văn phòng Sở")]
+    page = report_html(yearly_report({"accounts": accounts}, [], 2026))
+    assert "<td>Văn phòng Sở (stttt-vps)</td>" in page and "<td>Văn phòng Sở (syt-vps)</td>" in page
