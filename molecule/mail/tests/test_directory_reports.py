@@ -179,7 +179,9 @@ def activity(client, users):
             time.sleep(2)
         quota = on_server(f"doveadm -f tab quota get -u {thu}").stdout
         report_after = _report(year, after_dir)
-    used = next(int(line.split("\t")[3]) * 1024 for line in quota.splitlines()[1:] if "\tSTORAGE\t" in line)
+    header = quota.splitlines()[0].split("\t")
+    storage = next(dict(zip(header, line.split("\t"))) for line in quota.splitlines()[1:] if "\tSTORAGE\t" in line)
+    used = int(storage["Value"]) * 1024  # KiB
     return {"kiem": kiem, "thu": thu, "counters": (counters_before, counters_after),
             "report": (report_before, report_after), "thu_used": used}
 
