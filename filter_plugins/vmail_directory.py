@@ -360,6 +360,7 @@ body{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;margin:1.5rem;colo
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f2f4f7}tr.unit td{background:#fafbe8;font-weight:600}
+td:nth-child(5),td:nth-child(6){white-space:nowrap}
 .search{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}
 .search input{flex:1 1 20rem;padding:.4rem;font-size:1rem}.search select{max-width:100%}
 .downloads a{margin-right:1rem}
