@@ -505,8 +505,8 @@ def directory_files(entries: Any, title: str = "Danh bạ thư điện tử côn
 # Writing the tree (the build command on the webmail host)
 
 
-def write_tree(files: Mapping[str, str], root: str, dry_run: bool = False) -> dict[str, Any]:
-    """Make ``root`` hold exactly ``files``: write what differs (atomically), remove the rest.
+def write_tree(files: Mapping[str, str], root: str, dry_run: bool = False, mode: int = 0o644) -> dict[str, Any]:
+    """Make ``root`` hold exactly ``files`` (with ``mode``): write what differs (atomically), remove the rest.
 
     Returns {"changed", "written", "removed"} with relative paths, sorted.
     """
@@ -525,11 +525,11 @@ def write_tree(files: Mapping[str, str], root: str, dry_run: bool = False) -> di
         written.append(rel)
         if dry_run:
             continue
-        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        os.makedirs(os.path.dirname(path), mode=0o755 if mode & 0o004 else 0o750, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     if os.path.isdir(root):
         for base, _dirs, names in os.walk(root):

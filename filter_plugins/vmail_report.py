@@ -605,3 +605,49 @@ class FilterModule:
             "report_html": report_html,
             "report_files": report_files,
         }
+
+
+# --------------------------------------------------------------------------------------------
+# Command line (playbooks/report.yml writes the whole tree in one task)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``write --input FILE|- --output DIR``: build the report and write reports/<year>/.
+
+    The input is JSON {"accounts": <vmail-stats accounts>, "stats": [<vmail-stats export>...],
+    "year": 2026}. Only files that differ are written (mode 0640) and stale ones removed; prints
+    {"changed", "written", "removed", "files", "province"} as JSON.
+    """
+    import argparse
+    import json
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from vmail_directory import write_tree  # pylint: disable=import-outside-toplevel
+
+    parser = argparse.ArgumentParser(description="Write the yearly report of the e-mail system.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    write = commands.add_parser("write")
+    write.add_argument("--input", required=True, help="JSON file, or - for stdin")
+    write.add_argument("--output", required=True)
+    args = parser.parse_args(argv)
+    if args.input == "-":
+        document = json.load(sys.stdin)
+    else:
+        with open(args.input, encoding="utf-8") as handle:
+            document = json.load(handle)
+    try:
+        report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"))
+        files = report_files(report)
+        result = write_tree(files, args.output, mode=0o640)
+    except AnsibleFilterError as exc:
+        print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
+        return 1
+    province = {k: report["province"][k] for k in COUNT_FIELDS}
+    print(json.dumps(dict(result, files=len(files), province=province), ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

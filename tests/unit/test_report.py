@@ -262,3 +262,24 @@ def test_units_sharing_a_name_are_told_apart_on_the_page() -> None:
                 dict(account("2", "unit", "syt.vps", "syt-vps", "active", "2025-01-01"), unit_name="Văn phòng Sở")]
     page = report_html(yearly_report({"accounts": accounts}, [], 2026))
     assert "<td>Văn phòng Sở (stttt-vps)</td>" in page and "<td>Văn phòng Sở (syt-vps)</td>" in page
+
+
+def test_write_command(tmp_path: Any) -> None:
+    """What playbooks/report.yml runs: one command writes reports/<year>/, then nothing changes."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    command = [sys.executable, str(REPO / "filter_plugins/vmail_report.py"), "write", "--input", "-",
+               "--output", str(tmp_path / "2026")]
+    document = json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026})
+    first = json.loads(subprocess.run(command, input=document, capture_output=True, text=True, check=True).stdout)
+    assert first["changed"] and first["files"] == 5 and first["province"]["sent"] == 6
+    assert (tmp_path / "2026" / "don-vi" / "syt.csv").stat().st_mode & 0o777 == 0o640
+    second = json.loads(subprocess.run(command, input=document, capture_output=True, text=True, check=True).stdout)
+    assert (second["changed"], second["written"], second["removed"]) == (False, [], [])
+    bad = subprocess.run(command, input=json.dumps({"accounts": {}, "stats": [], "year": "x"}), capture_output=True,
+                         text=True, check=False)
+    assert bad.returncode == 1 and "year must be a year" in json.loads(bad.stdout)["msg"]
