@@ -612,7 +612,7 @@ class FilterModule:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``write --input FILE|- --output DIR``: build the report and write reports/<year>/.
+    """``write --input FILE|- --output DIR [--dry-run]``: build the report and write reports/<year>/.
 
     The input is JSON {"accounts": <vmail-stats accounts>, "stats": [<vmail-stats export>...],
     "year": 2026}. Only files that differ are written (mode 0640) and stale ones removed; prints
@@ -631,6 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     write = commands.add_parser("write")
     write.add_argument("--input", required=True, help="JSON file, or - for stdin")
     write.add_argument("--output", required=True)
+    write.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     args = parser.parse_args(argv)
     if args.input == "-":
         document = json.load(sys.stdin)
@@ -640,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"))
         files = report_files(report)
-        result = write_tree(files, args.output, mode=0o640)
+        result = write_tree(files, args.output, dry_run=args.dry_run, mode=0o640)
     except AnsibleFilterError as exc:
         print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
         return 1

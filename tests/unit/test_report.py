@@ -283,3 +283,17 @@ def test_write_command(tmp_path: Any) -> None:
     bad = subprocess.run(command, input=json.dumps({"accounts": {}, "stats": [], "year": "x"}), capture_output=True,
                          text=True, check=False)
     assert bad.returncode == 1 and "year must be a year" in json.loads(bad.stdout)["msg"]
+
+
+def test_write_command_dry_run_writes_nothing(tmp_path: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    command = [sys.executable, str(REPO / "filter_plugins/vmail_report.py"), "write", "--input", "-",
+               "--output", str(tmp_path / "2026"), "--dry-run"]
+    out = json.loads(subprocess.run(command, input=json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026}),
+                                    capture_output=True, text=True, check=True).stdout)
+    assert out["changed"] and "bao-cao.html" in out["written"] and not (tmp_path / "2026").exists()
