@@ -145,6 +145,11 @@ def _unit_labels(units: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return labels
 
 
+def unit_labels(units: Any) -> dict[str, str]:
+    """unit id -> full label ('UBND xã Mỹ Phước, UBND huyện Tân Phước') from the personnel file's units."""
+    return _unit_labels(_check_units(units))
+
+
 def _check_units(units: Any) -> list[Mapping[str, Any]]:
     if units is None:
         return []

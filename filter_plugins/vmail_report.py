@@ -198,13 +198,15 @@ def _percent(used: int, quota: int) -> float:
     return round(100.0 * used / quota, 1) if quota else 0.0
 
 
-def yearly_report(accounts_doc: Any, stats: Any, year: Any) -> dict[str, Any]:
+def yearly_report(accounts_doc: Any, stats: Any, year: Any, unit_names: Any = None) -> dict[str, Any]:
     """The report of ``year``: {year, period, province, units, accounts, notes}.
 
     ``accounts_doc`` is {"accounts": [...], "lifecycle": [...]} as ``vmail-stats accounts``
     prints it; ``stats`` one ``vmail-stats export --year`` document per mail host (summed).
     Each unit and the province carry the COUNT_FIELDS and ``months`` (12 values per
     MONTH_FIELDS); ``accounts`` has the same fields per account (0/1 for the account counts).
+    ``unit_names`` (unit id -> label, e.g. from the personnel file) replaces the database's unit
+    names, which are bare ("Hưng Thạnh") and not unique ("Văn phòng Sở").
     """
     if isinstance(year, str) and year.isdigit():
         year = int(year)
@@ -215,6 +217,10 @@ def yearly_report(accounts_doc: Any, stats: Any, year: Any) -> dict[str, Any]:
     accounts = _check_accounts(accounts_doc.get("accounts"))
     docs = _check_stats(stats, year)
     events = lifecycle_events(accounts_doc.get("lifecycle"), year)
+    if unit_names is None:
+        unit_names = {}
+    if not isinstance(unit_names, Mapping) or not all(isinstance(v, str) for v in unit_names.values()):
+        raise AnsibleFilterError(f"yearly_report: unit_names must map unit ids to names, got {_type_name(unit_names)}")
 
     in_report = [a for a in accounts if (_year_of(a["created"]) or 0) <= year]
     by_key: dict[str, Mapping[str, Any]] = {}
@@ -228,7 +234,7 @@ def yearly_report(accounts_doc: Any, stats: Any, year: Any) -> dict[str, Any]:
         changed_this_year = _year_of(a.get("updated")) == year
         row = _zero()
         row.update(id=a["id"], address=a["address"].lower(), name=str(a.get("display_name") or ""),
-                   kind=a["kind"], unit=a["unit"], unit_name=str(a.get("unit_name") or a["unit"]), state=state)
+                   kind=a["kind"], unit=a["unit"], unit_name=unit_names.get(a["unit"]) or str(a.get("unit_name") or a["unit"]), state=state)
         row["accounts_end"] = int(state not in ("deleted", "left"))
         row["created"] = int(_year_of(a["created"]) == year)
         row["locked"] = int(state == "locked" and changed_this_year)
@@ -550,6 +556,7 @@ options:
   _input: {description: "The output of 'vmail-stats accounts' (accounts and lifecycle).", type: dict, required: true}
   stats: {description: "The outputs of 'vmail-stats export --year' of every mail host.", type: list, required: true}
   year: {description: The year reported., type: int, required: true}
+  unit_names: {description: Unit id to the name shown (default the database's)., type: dict, default: {}}
 """,
         "{{ accounts_doc | yearly_report(stats_docs, 2026) }}",
     ),
@@ -615,7 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``write --input FILE|- --output DIR [--dry-run]``: build the report and write reports/<year>/.
 
     The input is JSON {"accounts": <vmail-stats accounts>, "stats": [<vmail-stats export>...],
-    "year": 2026}. Only files that differ are written (mode 0640) and stale ones removed; prints
+    "year": 2026, "units": <the personnel file's units, optional: full unit names>}. Only files that differ are written (mode 0640) and stale ones removed; prints
     {"changed", "written", "removed", "files", "province"} as JSON.
     """
     import argparse
@@ -624,7 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from vmail_directory import write_tree  # pylint: disable=import-outside-toplevel
+    from vmail_directory import unit_labels, write_tree  # pylint: disable=import-outside-toplevel
 
     parser = argparse.ArgumentParser(description="Write the yearly report of the e-mail system.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -639,7 +646,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.input, encoding="utf-8") as handle:
             document = json.load(handle)
     try:
-        report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"))
+        labels = unit_labels(document["units"]) if document.get("units") else None
+        report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"), labels)
         files = report_files(report)
         result = write_tree(files, args.output, dry_run=args.dry_run, mode=0o640)
     except AnsibleFilterError as exc:

@@ -297,3 +297,30 @@ def test_write_command_dry_run_writes_nothing(tmp_path: Any) -> None:
     out = json.loads(subprocess.run(command, input=json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026}),
                                     capture_output=True, text=True, check=True).stdout)
     assert out["changed"] and "bao-cao.html" in out["written"] and not (tmp_path / "2026").exists()
+
+
+def test_unit_names_replace_the_database_names() -> None:
+    report = yearly_report(copy.deepcopy(ACCOUNTS), copy.deepcopy(STATS), 2026, {"syt": "Sở Y tế"})
+    assert units(report)["syt"]["unit_name"] == "Sở Y tế" and units(report)["stttt"]["unit_name"] == "STTTT"
+    assert parse_csv(report_unit_csv(report, "syt"))[-1][:2] == ["Tổng", "Sở Y tế"]
+    with pytest.raises(AnsibleFilterError, match="unit_names must map unit ids to names"):
+        yearly_report(ACCOUNTS, STATS, 2026, ["syt"])
+
+
+def test_write_command_takes_unit_labels_from_the_personnel_units(tmp_path: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    units_ = [{"id": "stttt", "name": "Sở Thông tin và Truyền thông", "level": "department"},
+              {"id": "syt", "name": "Văn phòng Sở", "level": "office", "parent": "syt-parent"},
+              {"id": "syt-parent", "name": "Sở Y tế", "level": "department"}]
+    command = [sys.executable, str(REPO / "filter_plugins/vmail_report.py"), "write", "--input", "-",
+               "--output", str(tmp_path)]
+    document = json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026, "units": units_})
+    subprocess.run(command, input=document, capture_output=True, text=True, check=True)
+    rows = parse_csv((tmp_path / "toan-tinh.csv").read_bytes().decode("utf-8"))
+    assert [r[1] for r in rows[1:]] == ["(không rõ đơn vị)", "Sở Thông tin và Truyền thông", "Văn phòng Sở, Sở Y tế",
+                                        "Toàn tỉnh"]
