@@ -15,7 +15,8 @@ What is counted (the page repeats it in Vietnamese):
 
 * an account is in the report if it was created on or before 31 December of the year;
 * **accounts at year end**: person and unit mailboxes not deleted and not disabled (``left``)
-  at the time of the report; locked accounts still count (their address and mail are kept);
+  at the time of the report, or closed only after the year (``updated`` later); locked accounts
+  still count (their address and mail are kept);
 * **created**: the ``created`` date of the accounts database falls in the year;
 * **locked / deleted**: distinct accounts with a lock (not unlock) / delete event of the year in
   the lifecycle log, plus accounts whose database status says locked / deleted (``status`` such
@@ -235,7 +236,8 @@ def yearly_report(accounts_doc: Any, stats: Any, year: Any, unit_names: Any = No
         row = _zero()
         row.update(id=a["id"], address=a["address"].lower(), name=str(a.get("display_name") or ""),
                    kind=a["kind"], unit=a["unit"], unit_name=unit_names.get(a["unit"]) or str(a.get("unit_name") or a["unit"]), state=state)
-        row["accounts_end"] = int(state not in ("deleted", "left"))
+        # A report on a past year: an account closed after 31 December was still open then.
+        row["accounts_end"] = int(state not in ("deleted", "left") or (_year_of(a.get("updated")) or 0) > year)
         row["created"] = int(_year_of(a["created"]) == year)
         row["locked"] = int(state == "locked" and changed_this_year)
         row["deleted"] = int(state == "deleted" and changed_this_year)

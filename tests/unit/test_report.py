@@ -324,3 +324,13 @@ def test_write_command_takes_unit_labels_from_the_personnel_units(tmp_path: Any)
     rows = parse_csv((tmp_path / "toan-tinh.csv").read_bytes().decode("utf-8"))
     assert [r[1] for r in rows[1:]] == ["(không rõ đơn vị)", "Sở Thông tin và Truyền thông", "Văn phòng Sở, Sở Y tế",
                                         "Toàn tỉnh"]
+
+
+def test_report_on_a_past_year_counts_accounts_closed_after_it() -> None:
+    """Made in 2027 for 2026: h left in 2025 (not counted), d left and f was deleted in 2026 (not
+    counted at the end of 2026); an account that left in 2027 was still open at the end of 2026."""
+    later = copy.deepcopy(ACCOUNTS)
+    later["accounts"].append(account("0009", "person", "i", "syt", "left", "2025-01-01", "2027-02-01"))
+    rows = {r["id"]: r for r in yearly_report(later, STATS, 2026)["accounts"]}
+    assert (rows["0009"]["accounts_end"], rows["0009"]["left"]) == (1, 0)
+    assert (rows["0004"]["accounts_end"], rows["0006"]["accounts_end"], rows["0008"]["accounts_end"]) == (0, 0, 0)
