@@ -6,7 +6,8 @@ Pure, typed functions plus a thin Ansible ``FilterModule``:
 * ``yearly_report``: the accounts database (as ``vmail-stats accounts`` prints it), the daily
   counters of every mail host (``vmail-stats export --year``) and the lifecycle log, to one
   report: per unit, per account and for the province;
-* ``report_unit_csv``, ``report_province_csv``: CSV for Excel (UTF-8 with BOM, CRLF);
+* ``report_unit_csv``, ``report_province_csv``, ``report_agencies_csv``: CSV for Excel (UTF-8
+  with BOM, CRLF); an agency is a top-level unit with all its sub-units;
 * ``report_html``: one readable page in Vietnamese with inline SVG charts (usage per unit,
   trend by month), no script and no external resource;
 * ``report_files``: every file of ``reports/<year>/``, name -> text.
@@ -52,7 +53,7 @@ short_description: Yearly report on the use of the e-mail system (Art. 12.6, 12.
 version_added: "1.0.0"
 description:
   - Holds the filters C(yearly_report), C(report_unit_csv), C(report_province_csv),
-    C(report_html) and C(report_files). Each filter's own documentation is in
+    C(report_agencies_csv), C(report_html) and C(report_files). Each filter's own documentation is in
     C(FILTER_DOCUMENTATION).
 options:
   _input:
@@ -536,12 +537,54 @@ Tệp CSV: <a href="toan-tinh.csv">toàn tỉnh</a>, từng đơn vị trong th�
 """
 
 
-def report_files(report: Any) -> dict[str, str]:
-    """Every file of reports/<year>/: bao-cao.html, toan-tinh.csv, don-vi/<unit>.csv."""
+def agency_totals(report: Any, units: Any) -> list[dict[str, Any]]:
+    """Totals per agency: each top-level unit of the personnel file with all its sub-units.
+
+    ``units`` is the personnel file's units (id, name, parent). Report units the file does not
+    know (accounts of removed units, the unknown unit of the lifecycle log) are not in any agency.
+    """
+    report = _check_report(report, "agency_totals")
+    if not isinstance(units, list) or not all(isinstance(u, Mapping) and isinstance(u.get("id"), str) for u in units):
+        raise AnsibleFilterError(f"agency_totals: units must be the personnel file's units list, got {_type_name(units)}")
+    parent = {u["id"]: str(u.get("parent") or "") for u in units}
+    names = {u["id"]: str(u.get("name") or u["id"]) for u in units}
+    shown = {u["unit"]: u["unit_name"] for u in report["units"]}
+    agencies: dict[str, dict[str, Any]] = {}
+    for unit in report["units"]:
+        if unit["unit"] not in parent:
+            continue
+        top, seen = unit["unit"], {unit["unit"]}
+        while parent.get(top) in parent and parent[top] not in seen:
+            top = parent[top]
+            seen.add(top)
+        agency = agencies.setdefault(top, dict(_zero(), unit=top, unit_name=shown.get(top) or names[top]))
+        _add(agency, unit)
+    for agency in agencies.values():
+        agency["storage_pct"] = _percent(agency["storage_used"], agency["storage_quota"])
+    return sorted(agencies.values(), key=lambda a: a["unit"])
+
+
+def report_agencies_csv(report: Any, units: Any) -> str:
+    """Agencies (a top-level unit with its sub-units): a row each, then their total ('Tổng')."""
+    agencies = agency_totals(report, units)
+    total = dict(_zero(), unit="", unit_name="")
+    for agency in agencies:
+        _add(total, agency)
+    total["storage_pct"] = _percent(total["storage_used"], total["storage_quota"])
+    rows = [_csv_row(a["unit"], a["unit_name"], a) for a in agencies]
+    rows.append(_csv_row("Tổng", "Các cơ quan, đơn vị", total))
+    return _csv(rows)
+
+
+def report_files(report: Any, units: Any = None) -> dict[str, str]:
+    """Every file of reports/<year>/: bao-cao.html, toan-tinh.csv, don-vi/<unit>.csv, and with
+    the personnel file's ``units`` co-quan.csv (each agency with its sub-units)."""
     report = _check_report(report, "report_files")
     files = {"bao-cao.html": report_html(report), "toan-tinh.csv": report_province_csv(report)}
     for unit in report["units"]:
         files[f"don-vi/{unit['unit']}.csv"] = report_unit_csv(report, unit["unit"])
+    if units:
+        files["co-quan.csv"] = report_agencies_csv(report, units)
     return files
 
 
@@ -590,14 +633,25 @@ options:
 """,
         "{{ report | report_html }}",
     ),
+    "report_agencies_csv": (
+        r"""
+name: report_agencies_csv
+short_description: Agencies (a top-level unit with all its sub-units) as CSV
+options:
+  _input: {description: The dict returned by yearly_report., type: dict, required: true}
+  units: {description: The personnel file's units., type: list, required: true}
+""",
+        "{{ report | report_agencies_csv(personnel.units) }}",
+    ),
     "report_files": (
         r"""
 name: report_files
 short_description: Every file of reports/<year>/, name to text
 options:
   _input: {description: The dict returned by yearly_report., type: dict, required: true}
+  units: {description: "The personnel file's units: adds co-quan.csv (agencies with sub-units).", type: list, default: []}
 """,
-        "{{ report | report_files }}",
+        "{{ report | report_files(personnel.units) }}",
     ),
 }
 
@@ -613,6 +667,7 @@ class FilterModule:
             "report_province_csv": report_province_csv,
             "report_html": report_html,
             "report_files": report_files,
+            "report_agencies_csv": report_agencies_csv,
         }
 
 
@@ -650,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         labels = unit_labels(document["units"]) if document.get("units") else None
         report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"), labels)
-        files = report_files(report)
+        files = report_files(report, document.get("units"))
         result = write_tree(files, args.output, dry_run=args.dry_run, mode=0o640)
     except AnsibleFilterError as exc:
         print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from vmail_report import (
     CSV_HEADER,
+    agency_totals,
+    report_agencies_csv,
     lifecycle_events,
     report_files,
     report_html,
@@ -334,3 +336,34 @@ def test_report_on_a_past_year_counts_accounts_closed_after_it() -> None:
     rows = {r["id"]: r for r in yearly_report(later, STATS, 2026)["accounts"]}
     assert (rows["0009"]["accounts_end"], rows["0009"]["left"]) == (1, 0)
     assert (rows["0004"]["accounts_end"], rows["0006"]["accounts_end"], rows["0008"]["accounts_end"]) == (0, 0, 0)
+
+
+# stttt-ttcntttt is under stttt; syt stands alone; "gone" (a unit no longer in the file) and the
+# unknown unit of the lifecycle log belong to no agency.
+PERSONNEL_UNITS = [{"id": "stttt", "name": "Sở Thông tin và Truyền thông", "level": "department"},
+                   {"id": "stttt-ttcntttt", "name": "Trung tâm CNTT-TT", "level": "office", "parent": "stttt"},
+                   {"id": "syt", "name": "Sở Y tế", "level": "department"}]
+
+
+def test_agencies_sum_their_sub_units() -> None:
+    data = copy.deepcopy(ACCOUNTS)
+    data["accounts"] += [account("0010", "person", "j", "stttt-ttcntttt", "active", "2026-01-02"),
+                         account("0011", "person", "k", "gone", "active", "2025-01-02")]
+    stats = copy.deepcopy(STATS)
+    stats[0]["counters"] += [["2026-05", f"j@{D}", "sent", 4], ["2026-05", f"k@{D}", "sent", 100]]
+    report = yearly_report(data, stats, 2026)
+    agencies = {a["unit"]: a for a in agency_totals(report, PERSONNEL_UNITS)}
+    assert set(agencies) == {"stttt", "syt"}
+    # stttt: its own 4 accounts (see test_unit_stttt) and j of its centre.
+    assert (agencies["stttt"]["accounts_end"], agencies["stttt"]["created"], agencies["stttt"]["sent"]) == (5, 2, 10)
+    assert agencies["stttt"]["unit_name"] == "STTTT"  # as the report names it
+    assert pick(agencies["syt"]) == pick(units(report)["syt"])
+    rows = parse_csv(report_agencies_csv(report, PERSONNEL_UNITS))
+    assert [r[0] for r in rows[1:]] == ["stttt", "syt", "Tổng"]
+    assert rows[-1][2] == "7" and rows[-1][11] == "10"
+    assert "co-quan.csv" in report_files(report, PERSONNEL_UNITS) and "co-quan.csv" not in report_files(report)
+
+
+def test_agencies_need_the_units_list(report: dict[str, Any]) -> None:
+    with pytest.raises(AnsibleFilterError, match="units must be the personnel file's units list"):
+        agency_totals(report, {"stttt": {}})
