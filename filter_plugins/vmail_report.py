@@ -455,8 +455,11 @@ NOTES = (
 )
 
 
-def report_html(report: Any) -> str:
-    """The yearly report page in Vietnamese: summary, monthly trend and per-unit charts, unit table."""
+def report_html(report: Any, agencies: bool = False) -> str:
+    """The yearly report page in Vietnamese: summary, monthly trend and per-unit charts, unit table.
+
+    ``agencies``: link co-quan.csv too (report_files writes it when given the units).
+    """
     report = _check_report(report, "report_html")
     esc = html.escape
     p, year, period = report["province"], report["year"], report["period"]
@@ -498,6 +501,7 @@ def report_html(report: Any) -> str:
     covered = (f"Số liệu từ ngày {esc(period['first_day'])} đến ngày {esc(period['last_day'])} "
                f"({period['days']} ngày có bộ đếm)." if period["days"] else "Chưa có bộ đếm hằng ngày nào cho năm này.")
     items = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in summary)
+    agencies_link = ', <a href="co-quan.csv">theo cơ quan (gồm đơn vị trực thuộc)</a>' if agencies else ""
     notes = "".join(f"<li>{esc(n)}</li>" for n in NOTES)
     return f"""<!DOCTYPE html>
 <html lang="vi">
@@ -513,7 +517,7 @@ td{{font-variant-numeric:tabular-nums}}.summary th{{font-weight:normal;color:#44
 <body>
 <h1>Báo cáo tình hình quản lý, sử dụng hệ thống thư điện tử công vụ tỉnh năm {year}</h1>
 <p>Theo Quy chế ban hành kèm Quyết định số 51/2016/QĐ-UBND (Điều 12.6, 12.8, 15.5). {covered}
-Tệp CSV: <a href="toan-tinh.csv">toàn tỉnh</a>, từng đơn vị trong thư mục <code>don-vi/</code>.</p>
+Tệp CSV: <a href="toan-tinh.csv">toàn tỉnh</a>{agencies_link}, từng đơn vị trong thư mục <code>don-vi/</code>.</p>
 <h2>Tổng hợp toàn tỉnh</h2>
 <table class="summary">{items}</table>
 <h2>Xu hướng theo tháng</h2>
@@ -580,7 +584,7 @@ def report_files(report: Any, units: Any = None) -> dict[str, str]:
     """Every file of reports/<year>/: bao-cao.html, toan-tinh.csv, don-vi/<unit>.csv, and with
     the personnel file's ``units`` co-quan.csv (each agency with its sub-units)."""
     report = _check_report(report, "report_files")
-    files = {"bao-cao.html": report_html(report), "toan-tinh.csv": report_province_csv(report)}
+    files = {"bao-cao.html": report_html(report, bool(units)), "toan-tinh.csv": report_province_csv(report)}
     for unit in report["units"]:
         files[f"don-vi/{unit['unit']}.csv"] = report_unit_csv(report, unit["unit"])
     if units:
@@ -630,6 +634,7 @@ name: report_html
 short_description: The yearly report page in Vietnamese with inline SVG charts
 options:
   _input: {description: The dict returned by yearly_report., type: dict, required: true}
+  agencies: {description: Link co-quan.csv too., type: bool, default: false}
 """,
         "{{ report | report_html }}",
     ),

@@ -361,7 +361,9 @@ def test_agencies_sum_their_sub_units() -> None:
     rows = parse_csv(report_agencies_csv(report, PERSONNEL_UNITS))
     assert [r[0] for r in rows[1:]] == ["stttt", "syt", "Tổng"]
     assert rows[-1][2] == "7" and rows[-1][11] == "10"
-    assert "co-quan.csv" in report_files(report, PERSONNEL_UNITS) and "co-quan.csv" not in report_files(report)
+    with_agencies, without = report_files(report, PERSONNEL_UNITS), report_files(report)
+    assert "co-quan.csv" in with_agencies and "co-quan.csv" not in without
+    assert 'href="co-quan.csv"' in with_agencies["bao-cao.html"] and "co-quan.csv" not in without["bao-cao.html"]
 
 
 def test_agencies_need_the_units_list(report: dict[str, Any]) -> None:
