@@ -14,6 +14,7 @@ from types import ModuleType
 
 import pytest
 
+import vmail_report as report
 from conftest import REPO
 
 SCRIPT = REPO / "roles/mail_stats/files/usr/local/sbin/vmail-stats"
@@ -150,6 +151,28 @@ def test_accounts_export_leaves_secrets_out(tmp_path: Path) -> None:
     assert out == {"accounts": [{"id": "1", "address": "a@x", "status": "locked", "created": "2026-01-01",
                                  "locked_at": "2026-05-01"}],
                    "lifecycle": [{"time": "2026-05-01T00:00:00Z", "action": "lock", "id": "1"}, {"raw": "plain text line"}]}
+
+
+def test_accounts_export_reads_the_lock_log_of_the_accounts_database(tmp_path: Path) -> None:
+    """Locks and deletions recorded by vmail-accounts / vmail-lifecycle reach the yearly report."""
+    db = tmp_path / "accounts.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE accounts (id TEXT, address TEXT, status TEXT)")
+    conn.execute("INSERT INTO accounts VALUES ('1', 'a@x', 'active')")
+    conn.execute("CREATE TABLE lock_log (seq INTEGER PRIMARY KEY, id TEXT, address TEXT, action TEXT,"
+                 " kind TEXT, reason TEXT, by TEXT, at TEXT)")
+    conn.executemany("INSERT INTO lock_log (id, address, action, kind, reason, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        ("1", "a@x", "lock", "inactive", "6 months", "vmail-lifecycle", "2026-03-01T03:15:00"),
+        ("1", "a@x", "delete", "inactive", "12 months", "vmail-lifecycle", "2026-09-01T03:15:00")])
+    conn.commit()
+    conn.close()
+    out = run(tmp_path / "s.sqlite", "accounts", "--db", str(db), "--lifecycle-log", str(tmp_path / "none.log"))
+    assert out["lifecycle"] == [
+        {"id": "1", "address": "a@x", "action": "lock", "kind": "inactive", "at": "2026-03-01T03:15:00"},
+        {"id": "1", "address": "a@x", "action": "delete", "kind": "inactive", "at": "2026-09-01T03:15:00"}]
+    events = report.lifecycle_events(out["lifecycle"], 2026)
+    assert events == [{"action": "locked", "account": "1", "unit": ""},
+                      {"action": "deleted", "account": "1", "unit": ""}]
 
 
 @pytest.mark.parametrize("line", [LINES[2], LINES[6], LINES[7], LINES[13], LINES[14], LINES[15]])
