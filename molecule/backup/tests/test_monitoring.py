@@ -149,7 +149,9 @@ def test_wrong_vault_passphrase_stops_the_backup_play():
     keep = on_server("sha256sum /etc/vmail/borg-passphrase").stdout
     _, proc = run_playbook("playbooks/backup.yml", "backup_borg_passphrase=wrong-passphrase-for-the-drill-0123",
                            expect_failure=True)
-    output = " ".join(proc.stdout.split())   # the YAML callback folds long messages
+    # Failures go to stderr under Molecule's settings, to stdout otherwise;
+    # the YAML callback folds long messages.
+    output = " ".join((proc.stdout + proc.stderr).split())
     assert "borg cannot open" in output and "A wrong passphrase or a foreign repository" in output, output[-3000:]
     assert on_server("sha256sum /etc/vmail/borg-passphrase").stdout == keep
 
