@@ -62,8 +62,9 @@ def age(address, months_unused):
               f" CAST(strftime('%s', date('now', 'localtime', '-{months_unused} months'), '+12 hours', 'utc') AS INTEGER))\"")
 
 
-def run_job(day):
-    proc = on_server(f"/usr/local/sbin/vmail-lifecycle --now {day} run", check=False)
+def run_job(day, config=None):
+    option = f"--config {config} " if config else ""
+    proc = on_server(f"/usr/local/sbin/vmail-lifecycle {option}--now {day} run", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout)
 
@@ -163,8 +164,15 @@ def test_time_shifted_notice_lock_and_archived_delete(client):
     for person, months in ((five, 5), (six, 6), (twelve, 12)):
         age(person["address"], months)
     day = today()
+    # The platform's backup role is deployed in this scenario, so the job would archive to
+    # its borg repository (that path: test_archive_goes_to_the_borg_repository...). Here the
+    # job runs with its configuration minus the backup, to check the local archive.
+    conf = json.loads(on_server("cat /etc/vmail/lifecycle.json").stdout)
+    conf["backup_env"] = "/nonexistent/backup.env"
+    on_server("mkdir -p /var/tmp/lifecycle-local && cat > /var/tmp/lifecycle-local/lifecycle.json",
+              stdin=json.dumps(conf))
 
-    result = run_job(day)
+    result = run_job(day, "/var/tmp/lifecycle-local/lifecycle.json")
     assert five["address"] in result["noticed"], result
     assert six["address"] in result["locked"], result
     assert twelve["address"] in [d["address"] for d in result["deleted"]], result
@@ -210,7 +218,7 @@ def test_time_shifted_notice_lock_and_archived_delete(client):
     assert twelve["address"] in json.loads(on_server(f"{ACCOUNTS} list-addresses").stdout).values()
 
     # The next day's run repeats nothing.
-    again = run_job(day)
+    again = run_job(day, "/var/tmp/lifecycle-local/lifecycle.json")
     mine = json.dumps({k: v for k, v in again.items() if isinstance(v, list)})
     assert all(p["address"] not in mine for p in (five, six, twelve)), again
 
