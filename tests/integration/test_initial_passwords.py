@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -94,3 +95,42 @@ def test_generate_keep_reset_and_check_mode(tmp_path: Path):
     after = decrypt(tmp_path, "stttt")["accounts"]
     assert after["0001"]["password"] != passwords["0001"]
     assert after["0002"]["password"] == passwords["0002"]
+
+
+FACT_PLAYBOOK = """---
+- name: Keep initial passwords, accounts as JSON text, passwords as a fact
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Keep initial passwords
+      vmail_initial_passwords:
+        dir: "{{ dir }}"
+        accounts: "{{ accounts | to_json }}"
+        fact: initial
+      register: result
+      no_log: true
+    - name: Show what came back (ids only)
+      ansible.builtin.debug:
+        msg: "RESULT {{ {'in_result': 'passwords' in result, 'ids': initial.keys() | sort,
+                        'digest': initial | dictsort | map('last') | join(',') | hash('sha256')} | to_json | b64encode }}"
+"""
+
+
+def test_accounts_as_json_text_and_passwords_as_a_fact(tmp_path: Path):
+    """What playbooks/accounts.yml does: one JSON string in, the passwords only in the fact."""
+    (tmp_path / "vault-pass").write_text("test-vault-password\n")
+    accounts = [account("0001", "stttt"), account("0002", "chogao"), account("0003", "chogao", status="left")]
+    playbook = tmp_path / "fact.yml"
+    playbook.write_text(FACT_PLAYBOOK)
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps({"dir": str(tmp_path / "credentials"), "accounts": accounts}))
+    result = run_playbook("-i", "localhost,", "-c", "local", str(playbook), "-e", f"@{extra}",
+                          env=ansible_env(VMAIL_VAULT_PASSWORD_FILE=str(tmp_path / "vault-pass")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if "RESULT " in line)
+    shown = json.loads(base64.b64decode(line.split("RESULT ", 1)[1].strip().strip("'\"")))
+    assert shown["in_result"] is False
+    assert shown["ids"] == ["0001", "0002"]
+    stored = {**decrypt(tmp_path, "stttt")["accounts"], **decrypt(tmp_path, "chogao")["accounts"]}
+    expected = ",".join(stored[aid]["password"] for aid in sorted(stored))
+    assert shown["digest"] == hashlib.sha256(expected.encode()).hexdigest()

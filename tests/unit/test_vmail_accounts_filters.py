@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from ansible.errors import AnsibleFilterError
 from ansible.plugins.filter.core import to_nice_json
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,3 +42,40 @@ def test_personnel_from_yaml_reads_what_from_yaml_reads():
             ' exempt_until: 2026-05-28, status: active}\n')
     assert personnel_from_yaml(text) == from_yaml(text)
     assert personnel_from_yaml("") is None
+
+
+def test_accounts_as_json_text_give_the_same_document():
+    from vmail_accounts import mail_accounts_document as document  # pylint: disable=import-outside-toplevel
+
+    accounts = [{"id": "0002", "kind": "person", "source": "ladder-1"}, {"id": "0001", "kind": "unit"}]
+    assert document(json.dumps(accounts), "tiengiang.gov.vn") == document(accounts, "tiengiang.gov.vn")
+
+
+@pytest.mark.parametrize(("accounts", "expected"), [
+    ("not json", "not JSON"),
+    ({"id": "0001"}, "must be a list of dicts"),
+    ('{"id": "0001"}', "must be a list of dicts"),
+    ([{"id": "0001"}, "0002"], "element 1 is str"),
+    ([{"kind": "person"}], "needs an id"),
+])
+def test_accounts_that_are_not_a_list_of_dicts_are_refused(accounts, expected):
+    with pytest.raises(AnsibleFilterError, match=expected):
+        mail_accounts_document(accounts, "tiengiang.gov.vn")
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=4), st.text(min_size=1, max_size=8)),
+       st.lists(st.text(min_size=1, max_size=4)))
+def test_initial_passwords_json_sends_exactly_the_wanted_ids_it_has(passwords, ids):
+    from vmail_accounts import initial_passwords_json  # pylint: disable=import-outside-toplevel
+
+    sent = json.loads(initial_passwords_json(passwords, ids))
+    assert sent == {i: passwords[i] for i in ids if i in passwords}
+
+
+def test_initial_passwords_json_refuses_what_is_not_a_map_and_a_list():
+    from vmail_accounts import initial_passwords_json  # pylint: disable=import-outside-toplevel
+
+    with pytest.raises(AnsibleFilterError, match="map id -> password"):
+        initial_passwords_json(["x"], ["0001"])
+    with pytest.raises(AnsibleFilterError, match="list of ids"):
+        initial_passwords_json({"0001": "x"}, "0001")

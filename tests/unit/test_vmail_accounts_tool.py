@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -65,3 +66,25 @@ def test_publish_script_keeps_null_apart_from_empty_and_runs_in_one_transaction(
     assert '"Số 1,\nMỹ Tho"' in record and ',"Lê ""A""",' in record and ',5,' in record
     assert ',,' in record and ',"",' in record
     assert module.pg_csv_field(None) == "" and module.pg_csv_field("") == '""'
+
+
+def test_state_says_what_the_role_may_skip(tmp_path: Path) -> None:
+    """state reads only; sync records the SHA-256 of the document it synced, a dry run does not."""
+    db, document = tmp_path / "accounts.sqlite", tmp_path / "accounts.json"
+    empty = tool(db, "state", "--json", str(document))
+    assert empty == {"db": None, "json": None, "need_password": 0, "synced_sha256": ""}
+    assert not db.exists()
+    accounts = [{"id": "0001", "kind": "person", "localpart": "u1", "address": "u1@tiengiang.gov.vn",
+                 "status": "active", "quota_bytes": 1}]
+    text = json.dumps({"domain": "tiengiang.gov.vn", "accounts": accounts}) + "\n"
+    document.write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    tool(db, "sync", "--dry-run", "--json", str(document))
+    assert tool(db, "state", "--json", str(document))["synced_sha256"] == ""
+    tool(db, "sync", "--json", str(document))
+    state = tool(db, "state", "--json", str(document))
+    assert state["synced_sha256"] == digest and state["json"]["sha256"] == digest
+    assert state["need_password"] == 1
+    assert set(state["db"]) == {"owner", "group", "mode"} and len(state["db"]["mode"]) == 4
+    tool(db, "set-initial", stdin=json.dumps({"0001": "Init#0001pw"}))
+    assert tool(db, "state", "--json", str(document))["need_password"] == 0
