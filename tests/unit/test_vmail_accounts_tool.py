@@ -44,7 +44,7 @@ def test_set_initial_hashes_a_batch_larger_than_one_pool_chunk(tmp_path: Path) -
 
 
 def test_publish_script_keeps_null_apart_from_empty_and_runs_in_one_transaction(tmp_path: Path) -> None:
-    """The psql script of `publish` (run for real against PostgreSQL 15 by hand, see docs/scaling.md)."""
+    """The psql script of `publish` (run for real against PostgreSQL 15 in molecule/multi)."""
     import importlib.machinery  # pylint: disable=import-outside-toplevel
     import importlib.util  # pylint: disable=import-outside-toplevel
 
@@ -59,7 +59,7 @@ def test_publish_script_keeps_null_apart_from_empty_and_runs_in_one_transaction(
     loader.exec_module(module)
     script = module.pg_mirror_sql(module.connect(str(db)), ["postfix"])
     assert script.startswith("\\set ON_ERROR_STOP on\nBEGIN;") and script.rstrip().endswith("COMMIT;")
-    assert "GRANT SELECT ON accounts, delegates, aliases TO postfix;" in script
+    assert "GRANT SELECT ON accounts, delegates, aliases, account_locks TO postfix;" in script
     record = script[script.index('"0001"'):script.index("\\.", script.index('"0001"'))]
     # A quoted field may span lines; password is NULL (unquoted empty), title '' (quoted
     # empty), quotes doubled, integers bare.
@@ -88,3 +88,31 @@ def test_state_says_what_the_role_may_skip(tmp_path: Path) -> None:
     assert set(state["db"]) == {"owner", "group", "mode"} and len(state["db"]["mode"]) == 4
     tool(db, "set-initial", stdin=json.dumps({"0001": "Init#0001pw"}))
     assert tool(db, "state", "--json", str(document))["need_password"] == 0
+
+
+def test_writers_publish_where_a_postgresql_copy_is_configured(tmp_path: Path) -> None:
+    """With /etc/vmail/accounts-publish.json (here VMAIL_ACCOUNTS_PUBLISH) a password change
+    is mirrored at once; a copy that cannot be reached makes the command fail loudly (the
+    SQLite change stands, the next write or run publishes it). Without it, nothing is tried."""
+    import os  # pylint: disable=import-outside-toplevel
+
+    db = tmp_path / "accounts.sqlite"
+    accounts = [{"id": "0001", "kind": "person", "localpart": "u1", "address": "u1@tiengiang.gov.vn",
+                 "status": "active", "quota_bytes": 1}]
+    tool(db, "sync", "--json", "-", stdin=json.dumps({"domain": "tiengiang.gov.vn", "accounts": accounts}))
+
+    def set_password(env: dict) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-W", "ignore", str(TOOL), "--db", str(db), "set-password",
+                               "u1@tiengiang.gov.vn"], input="Doi#Matkhau2026", text=True, capture_output=True,
+                              check=False, env={**os.environ, **env})
+
+    alone = set_password({"VMAIL_ACCOUNTS_PUBLISH": str(tmp_path / "absent.json")})
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    conf = tmp_path / "accounts-publish.json"
+    conf.write_text(json.dumps({"pg": f"dbname=vmail host={tmp_path / 'no-server'} connect_timeout=2",
+                                "readers": ["postfix"]}), encoding="utf-8")
+    unreachable = set_password({"VMAIL_ACCOUNTS_PUBLISH": str(conf)})
+    assert unreachable.returncode == 1
+    assert '"failed": true' in unreachable.stdout and "psql" in unreachable.stdout, unreachable.stdout
+    stored = sqlite3.connect(db).execute("SELECT password FROM accounts WHERE id = '0001'").fetchone()[0]
+    assert stored.startswith("{SHA512-CRYPT}$6$")
