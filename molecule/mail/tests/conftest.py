@@ -51,7 +51,34 @@ def new_message():
     msg["Date"] = email.utils.formatdate(localtime=True)
     msg["Message-ID"] = email.utils.make_msgid(domain="client.example.net")
     return msg
+def send(msg, port=25, login=None, password=None, sender=None, recipients=None, timeout=120, **options):
+    """Send `msg` (an EmailMessage, or raw text/bytes with `sender` and `recipients`) on
+    `port`, after STARTTLS and, with `login`, AUTH. Return {"code", "text", "refused"}:
+    250 once the message is queued ("refused": the recipients the server refused,
+    {} if none), or the server's refusal (its code and text; "refused" names the
+    recipients when all of them were refused at RCPT)."""
+    def decoded(recipients):
+        return {k: [code, text.decode(errors="replace")] for k, (code, text) in recipients.items()}
+    try:
+        with smtplib.SMTP(HOST, port, timeout=timeout) as s:
+            s.starttls(context=tls_context())
+            if login:
+                s.login(login, password)
+            if isinstance(msg, (str, bytes)):
+                refused = s.sendmail(sender, recipients, msg, **options)
+            else:
+                refused = s.send_message(msg, from_addr=sender, to_addrs=recipients, **options)
+        return {"code": 250, "text": "queued", "refused": decoded(refused)}
+    except smtplib.SMTPRecipientsRefused as e:
+        refused = decoded(e.recipients)
+        code, text = next(iter(refused.values()))
+        return {"code": code, "text": text, "refused": refused}
+    except smtplib.SMTPResponseException as e:
+        return {"code": e.smtp_code, "text": e.smtp_error.decode(errors="replace"), "refused": {}}
 '''
+
+# What the client's send() returns for a message queued for every recipient.
+QUEUED = {"code": 250, "text": "queued", "refused": {}}
 
 
 def on_server(command, stdin=None, check=True):
@@ -109,7 +136,8 @@ class ClientSession:
 
 
 class Client:
-    """Run Python scripts in the client container (prelude: HOST, CA, tls_context, out)."""
+    """Run Python scripts in the client container (prelude: HOST, CA, tls_context, out,
+    new_message, send)."""
 
     def __init__(self, ca):
         self.ca = ca

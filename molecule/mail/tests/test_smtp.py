@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from conftest import on_server
+from conftest import QUEUED, on_server
 
 
 def _read_back(client, to, password, token, count):
@@ -49,12 +49,10 @@ def test_delivery_vietnamese_to_imap(client, users):
     """Port 25 (STARTTLS) -> LMTP -> IMAP read-back: Vietnamese subject and display name."""
     to, password = users["thu"]
     token = uuid.uuid4().hex
-    client(_vietnamese_message(to, token, False) + '''
-    with smtplib.SMTP(HOST, 25, timeout=60) as s:
-        s.starttls(context=tls_context())
-        s.send_message(msg)
-    out(True)
+    sent = client(_vietnamese_message(to, token, False) + '''
+    out(send(msg, 25, timeout=60))
     ''')
+    assert sent == QUEUED, sent
     found = _read_back(client, to, password, token, 1)
     assert len(found) == 1, found
     assert found[0]["subject"] == f"Thư thử nghiệm tiếng Việt {token}"
@@ -207,7 +205,6 @@ def test_unknown_recipient_550_at_rcpt(client):
 def _send_attachment(client, sender, password, to, mib, token):
     return client(f'''
     import os
-    from email.message import EmailMessage
     msg = new_message()
     msg["From"] = "{sender}"
     msg["To"] = "{to}"
@@ -215,18 +212,7 @@ def _send_attachment(client, sender, password, to, mib, token):
     msg.set_content("Tệp đính kèm lớn.")
     msg.add_attachment(os.urandom({mib} * 1024 * 1024), maintype="application",
                        subtype="octet-stream", filename="baocao.bin")
-    try:
-        with smtplib.SMTP(HOST, 587, timeout=300) as s:
-            s.starttls(context=tls_context())
-            s.ehlo()
-            s.login("{sender}", "{password}")
-            s.send_message(msg)
-        res = {{"code": 250, "text": ""}}
-    except smtplib.SMTPSenderRefused as exc:
-        res = {{"code": exc.smtp_code, "text": exc.smtp_error.decode()}}
-    except smtplib.SMTPDataError as exc:
-        res = {{"code": exc.smtp_code, "text": exc.smtp_error.decode()}}
-    out(res)
+    out(send(msg, 587, login="{sender}", password="{password}", timeout=300))
     ''', timeout=900)
 
 
@@ -254,7 +240,7 @@ def test_50mb_attachment_delivered_51mb_refused(client, users):
     to, to_password = users["kiem"]
     token = uuid.uuid4().hex
     ok = _send_attachment(client, sender, password, to, 50, token)
-    assert ok["code"] == 250, ok
+    assert ok == QUEUED, ok
     sizes = _imap_sizes(client, to, to_password, token)
     assert sizes and sizes[0] > 50 * 1024 * 1024, sizes
     big = _send_attachment(client, sender, password, to, 51, uuid.uuid4().hex)
@@ -266,16 +252,14 @@ def test_full_mailbox_refused_at_rcpt(client, users, addresses):
     """Fill the mailbox past its quota, then the next message is refused at RCPT (no bounce)."""
     to, to_password = users["kiem"]
     token = uuid.uuid4().hex
-    client(f'''
+    sent = client(f'''
     import email.utils
-    with smtplib.SMTP(HOST, 25, timeout=60) as s:
-        s.sendmail("sender@example.net", ["{to}"],
-                   "From: sender@example.net\\r\\nTo: {to}\\r\\nSubject: fill {token}\\r\\n"
-                   "Date: " + email.utils.formatdate() + "\\r\\n"
-                   "Message-ID: " + email.utils.make_msgid(domain="example.net") + "\\r\\n\\r\\n"
-                   + "x" * 200000 + "\\r\\n")
-    out(True)
+    out(send("From: sender@example.net\\r\\nTo: {to}\\r\\nSubject: fill {token}\\r\\n"
+             "Date: " + email.utils.formatdate() + "\\r\\n"
+             "Message-ID: " + email.utils.make_msgid(domain="example.net") + "\\r\\n\\r\\n"
+             + "x" * 200000 + "\\r\\n", 25, sender="sender@example.net", recipients=["{to}"], timeout=60))
     ''')
+    assert sent == QUEUED, sent
     assert _imap_sizes(client, to, to_password, token)
     # The account's quota drops below what the mailbox holds (as with a small
     # per-account quota): the mailbox is now full.

@@ -217,41 +217,35 @@ def test_07_colleague_sees_the_vietnamese_subject(new_browser, users, screenshot
 
 # ---------------------------------------------------------------- Art. 7 sizes in the interface
 
-def _sized_file(size):
-    handle = tempfile.NamedTemporaryFile(suffix=".bin", prefix=f"dinh-kem-{size // 1048576}MB-", delete=False)
-    handle.truncate(size)
-    handle.close()
-    return handle.name
+def _upload_in_compose(screenshot, mib, accepted):
+    """In the colleague's session, open the compose form and attach a file of `mib` MiB:
+    it is listed (accepted) or refused with Roundcube's "vượt quá" error (over the limit)."""
+    driver = STATE.get("thu_browser")
+    assert driver is not None, "test_07 did not leave the colleague's session"
+    driver.get(URL + "?_task=mail&_action=compose")
+    upload = wait(driver).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, "input[type=file][name='_attachments[]']")))
+    with tempfile.NamedTemporaryFile(suffix=".bin", prefix=f"dinh-kem-{mib}MB-", delete=False) as handle:
+        handle.truncate(mib * 1048576)
+    try:
+        upload.send_keys(handle.name)
+        if accepted:
+            wait(driver, 300).until(EC.presence_of_element_located(
+                (By.XPATH, f"//ul[@id='attachment-list']/li[contains(., '{os.path.basename(handle.name)}')"
+                           " and not(contains(@class, 'uploading'))]")))
+            screenshot(driver, f"10-upload-{mib}MB-accepted")
+            assert not driver.find_elements(By.CSS_SELECTOR, "#messagestack div.error")
+        else:
+            text = message_text(driver, "error")
+            screenshot(driver, f"09-upload-{mib}MB-refused")
+            assert "vượt quá" in text, text
+    finally:
+        os.unlink(handle.name)
 
 
 def test_08_upload_over_the_limit_refused_with_a_message(screenshot):
-    driver = STATE.get("thu_browser")
-    assert driver is not None, "test_07 did not leave the colleague's session"
-    driver.get(URL + "?_task=mail&_action=compose")
-    upload = wait(driver).until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, "input[type=file][name='_attachments[]']")))
-    path = _sized_file(51 * 1048576)
-    try:
-        upload.send_keys(path)
-        text = message_text(driver, "error")
-        screenshot(driver, "09-upload-51MB-refused")
-        assert "vượt quá" in text, text
-    finally:
-        os.unlink(path)
+    _upload_in_compose(screenshot, 51, accepted=False)
 
 
 def test_09_upload_at_the_limit_accepted(screenshot):
-    driver = STATE.get("thu_browser")
-    assert driver is not None, "test_07 did not leave the colleague's session"
-    driver.get(URL + "?_task=mail&_action=compose")
-    upload = wait(driver).until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, "input[type=file][name='_attachments[]']")))
-    path = _sized_file(50 * 1048576)
-    try:
-        upload.send_keys(path)
-        wait(driver, 300).until(EC.presence_of_element_located(
-            (By.XPATH, f"//ul[@id='attachment-list']/li[contains(., '{os.path.basename(path)}') and not(contains(@class, 'uploading'))]")))
-        screenshot(driver, "10-upload-50MB-accepted")
-        assert not driver.find_elements(By.CSS_SELECTOR, "#messagestack div.error")
-    finally:
-        os.unlink(path)
+    _upload_in_compose(screenshot, 50, accepted=True)
