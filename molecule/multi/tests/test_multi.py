@@ -19,25 +19,14 @@ from conftest import MX, MX_NAME, OPS, STORE, STORE_NAME, on, set_password
 
 PRIVATE_PORTS = {24: "lmtp", 12345: "auth", 12340: "quota-status", 5432: "postgresql"}
 
-# Client script fragments (run in the ops container; prelude: tls_context, out, new_message).
+# Client scripts (run in the ops container; prelude: tls_context, out, new_message, send).
 SEND = '''
 P = json.loads(%r)
+HOST = P["host"]  # send() of the prelude talks to HOST
 msg = new_message()
 msg["From"], msg["To"], msg["Subject"] = P["sender"], P["to"], P["subject"]
 msg.set_content("Thư thử nghiệm giữa các máy chủ.\\n")
-try:
-    if P["port"] == 25:
-        with smtplib.SMTP(P["host"], 25, timeout=60) as smtp:
-            smtp.starttls(context=tls_context())
-            smtp.send_message(msg)
-    else:
-        with smtplib.SMTP(P["host"], 587, timeout=60) as smtp:
-            smtp.starttls(context=tls_context())
-            smtp.login(P["login"], P["password"])
-            smtp.send_message(msg)
-    out({"code": 250})
-except smtplib.SMTPAuthenticationError as exc:
-    out({"code": exc.smtp_code, "text": exc.smtp_error.decode()})
+out(send(msg, port=P["port"], login=P.get("login"), password=P.get("password")))
 '''
 FIND = '''
 import time
