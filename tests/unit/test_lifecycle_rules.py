@@ -245,9 +245,9 @@ def test_left_is_disabled_and_logged_and_tombstone_stays_left(db):
 
 # ---------------------------------------------------------------- one whole run, on files
 
-def test_run_notices_locks_archives_and_deletes(db, tmp_path, capsys):
-    """The job on real databases and a mail root in tmp_path (journal scan off,
-    notices 'delivered' into files): 5, 6 and 12 months unused."""
+def prepare_run(db, tmp_path, accounts_command=None):
+    """Files for one whole run: a mail root, last logins 5, 6 and 12 months ago,
+    notices 'delivered' into an outbox directory. Returns the job's arguments."""
     path, doc = db
     mail_root = tmp_path / "vmail"
     for lp in ("an", "binh", "chau"):
@@ -282,11 +282,20 @@ def test_run_notices_locks_archives_and_deletes(db, tmp_path, capsys):
         "policy": {"lock_months": 6, "delete_months": 12, "notice_weeks": 6},
         "domain": "tiengiang.gov.vn", "sender": "postmaster@tiengiang.gov.vn",
         "lock_message": "Tai khoan da bi tam khoa", "accounts_db": str(path),
-        "accounts_command": [sys.executable, str(ACCOUNTS)], "last_login_db": str(last_login), "mail_root": str(mail_root),
+        "accounts_command": accounts_command or [sys.executable, str(ACCOUNTS)],
+        "last_login_db": str(last_login), "mail_root": str(mail_root),
         "deliver_command": deliver, "archive_method": "local", "archive_dir": str(tmp_path / "archive"),
         "backup_env": str(tmp_path / "none.env"), "borg_compression": "zstd,3",
         "journal_cursor_file": str(tmp_path / "cursor")}))
-    args = ["--config", str(config), "--now", TODAY.isoformat(), "run", "--no-journal"]
+    return ["--config", str(config), "--now", TODAY.isoformat(), "run", "--no-journal"]
+
+
+def test_run_notices_locks_archives_and_deletes(db, tmp_path, capsys):
+    """The job on real databases and a mail root in tmp_path (journal scan off,
+    notices 'delivered' into files): 5, 6 and 12 months unused."""
+    path, _ = db
+    mail_root, outbox = tmp_path / "vmail", tmp_path / "outbox"
+    args = prepare_run(db, tmp_path)
 
     assert lc.main(args) == 0
     result = json.loads(capsys.readouterr().out)
@@ -322,3 +331,36 @@ def test_run_notices_locks_archives_and_deletes(db, tmp_path, capsys):
     assert lc.main(args) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["noticed"] == again["locked"] == again["deleted"] == []
+
+
+def test_publish_runs_once_after_deletions_and_its_failure_is_its_own_error(db, tmp_path, capsys):
+    """Multi-host: after the deletions the PostgreSQL copy is published once; when
+    that fails the deletion still stands (archived, notice sent) and the run
+    reports a separate 'publish:' error."""
+    calls = tmp_path / "calls.txt"
+    wrapper = tmp_path / "accounts-wrapper.py"
+    # The real vmail-accounts, except that `publish` fails as an unreachable
+    # PostgreSQL does; every call is written down.
+    wrapper.write_text(
+        "import os, sys\n"
+        f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[3:4]) + '\\n')\n"
+        "if sys.argv[3] == 'publish':\n"
+        "    print('{\"failed\": true, \"msg\": \"psql: connection refused\"}'); sys.exit(1)\n"
+        f"os.execv(sys.executable, [sys.executable, {str(ACCOUNTS)!r}, *sys.argv[1:]])\n")
+    args = prepare_run(db, tmp_path, accounts_command=[sys.executable, str(wrapper)])
+
+    assert lc.main(args) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert [d["address"] for d in result["deleted"]] == ["chau@tiengiang.gov.vn"]
+    assert result["locked"] == ["binh@tiengiang.gov.vn"]
+    assert len(result["errors"]) == 1 and result["errors"][0].startswith("publish: vmail-accounts publish failed")
+    assert "connection refused" in result["errors"][0]
+    assert calls.read_text().split().count("publish") == 1
+    # The unit was told of the deletion all the same.
+    assert len(list((tmp_path / "outbox").glob("stttt@*"))) == 3
+
+    # Nothing deleted on the next run: no publish either.
+    calls.write_text("")
+    assert lc.main(args) == 0
+    capsys.readouterr()
+    assert "publish" not in calls.read_text().split()
