@@ -7,12 +7,18 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" NO_COLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 scripts/lab-secrets.sh >/dev/null   # Molecule converges need a vault password
 
+# Each stage's whole output also goes to reports/test-logs/<stage>.log; the
+# summary repeats the lines that say why a stage failed, so they are seen even
+# where only the beginning and the end of a long CI log are shown.
+logs=reports/test-logs
+rm -rf "$logs"; mkdir -p "$logs"
 declare -a names=() results=() seconds=()
 run_stage() {
     local name=$1; shift
     local start=$SECONDS
     echo "=== stage: $name: $*"
-    if "$@"; then results+=(ok); else results+=(FAILED); fi
+    "$@" 2>&1 | tee "$logs/${name//:/-}.log"
+    if [ "${PIPESTATUS[0]}" -eq 0 ]; then results+=(ok); else results+=(FAILED); fi
     names+=("$name"); seconds+=($((SECONDS - start)))
 }
 
@@ -30,6 +36,16 @@ status=0
 for i in "${!names[@]}"; do
     printf '  %-22s %-7s %5ss\n' "${names[$i]}" "${results[$i]}" "${seconds[$i]}"
     [ "${results[$i]}" = ok ] || status=1
+done
+for i in "${!names[@]}"; do
+    [ "${results[$i]}" = ok ] && continue
+    log="$logs/${names[$i]//:/-}.log"
+    echo
+    echo "=== why ${names[$i]} failed (whole output: $log)"
+    # Ansible's failed tasks with their messages, pytest's failures; otherwise
+    # (linters) the end of the output.
+    grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED |^ERROR ' "$log" | head -n 120 \
+        || tail -n 40 "$log"
 done
 passed=0; failed=0
 for r in "${results[@]}"; do if [ "$r" = ok ]; then passed=$((passed+1)); else failed=$((failed+1)); fi; done
