@@ -171,7 +171,8 @@ def run_playbook(playbook, *extra, expect_failure=False):
             "-e", f"vmail_personnel_file={PROJECT}/inventories/lab/personnel.yml",
             "-e", f"vmail_registry_file={eph}/registry.yml",
             "-e", f"vmail_credentials_dir={eph}/credentials",
-            "-e", f"vmail_dns_records_file={eph}/dns-records.txt"]
+            "-e", f"vmail_dns_records_file={eph}/dns-records.txt",
+            "-e", f"vmail_secrets_dir={eph}/secrets"]
     for item in extra:
         args += ["-e", item]
     start = time.monotonic()

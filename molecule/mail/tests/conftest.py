@@ -32,6 +32,10 @@ UNIT = "stttt-ttcntttt"
 PASSWORDS = {"9001": "Thu#Kiem2026a", "9003": "Khoa#Bi2026b"}
 # Set during converge.yml (the "user changed their password" simulation).
 CHANGED_PASSWORD_9002 = "Kiem#Doi2026"
+# Advertising text Rspamd's Bayes will learn from (the spam-learning tests).
+ADVERT = ("Khuyến mãi đặc biệt dành cho quý khách hàng thân thiết trong tháng này, nhận ngay "
+          "quà tặng giá trị khi đăng ký tài khoản mới, ưu đãi chỉ có hôm nay, liên hệ ngay để "
+          "được tư vấn miễn phí về sản phẩm bảo hiểm và đầu tư sinh lời cao.")
 
 # Prepended to every client script: TLS context trusting the lab CA only.
 CLIENT_PRELUDE = '''
@@ -204,7 +208,8 @@ def run_site(tmp_path, tags, personnel=None, registry=None):
          "-e", f"vmail_personnel_file={personnel}",
          "-e", f"vmail_registry_file={registry}",
          "-e", f"vmail_credentials_dir={ephemeral / 'credentials'}",
-         "-e", f"vmail_dns_records_file={tmp_path / 'dns-records.txt'}"],
+         "-e", f"vmail_dns_records_file={tmp_path / 'dns-records.txt'}",
+         "-e", f"vmail_secrets_dir={ephemeral / 'secrets'}"],
         cwd=project, capture_output=True, text=True, check=False, timeout=1200)
 
 

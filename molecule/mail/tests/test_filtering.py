@@ -11,7 +11,7 @@ from pathlib import Path
 import dkim
 import pytest
 
-from conftest import QUEUED, on_server, set_password
+from conftest import ADVERT, QUEUED, on_server, set_password
 
 EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -148,15 +148,6 @@ def test_rspamd_down_means_tempfail_then_delivery(client, users):
     assert _count_in(client, to, password, token) == 1
 
 
-# Probable spam, between the thresholds, from Rspamd's own rules and without
-# any DNS (the lab is offline): no Subject, To, Date or Message-ID (MISSING_*,
-# 7.5 points: above "add header" at 6, below "reject" at 15). The token is in
-# a header of its own and in the body, so each run's message is new to Bayes.
-ADVERT = ("Khuyến mãi đặc biệt dành cho quý khách hàng thân thiết trong tháng này, nhận ngay "
-          "quà tặng giá trị khi đăng ký tài khoản mới, ưu đãi chỉ có hôm nay, liên hệ ngay để "
-          "được tư vấn miễn phí về sản phẩm bảo hiểm và đầu tư sinh lời cao.")
-
-
 def _bayes_learned():
     """Messages Bayes learned per class, from Rspamd's statistics in Redis."""
     fields = on_server("redis-cli hgetall RS").stdout.split()
@@ -184,6 +175,10 @@ def _move(client, address, password, token, source, target):
     ''')
 
 
+# Probable spam, between the thresholds, from Rspamd's own rules and without
+# any DNS (the lab is offline): no Subject, To, Date or Message-ID (MISSING_*,
+# 7.5 points: above "add header" at 6, below "reject" at 15). The token is in
+# a header of its own and in the body, so each run's message is new to Bayes.
 def test_probable_spam_in_junk_and_moving_it_trains_rspamd(client, users):
     """Between the thresholds: delivered, but to Junk with Rspamd's headers. Moving it back to
     INBOX teaches Rspamd ham; moving it into Junk again teaches it spam (IMAPSieve)."""

@@ -6,6 +6,7 @@
 - submission on the MX authenticates against the mail store (Dovecot auth over
   TCP): a password changed on the accounts host works on the MX at once, the
   old one is refused; a lock written there refuses logins on the store;
+- a message moved into Junk on the store trains Rspamd's Bayes on the MX;
 - monitoring scrapes every host; each mail host backs up to the ops host.
 The webmail through both tiers: test_multi_webmail.py.
 """
@@ -15,7 +16,7 @@ import uuid
 
 import pytest
 
-from conftest import MX, MX_NAME, OPS, STORE, STORE_NAME, on, set_password
+from conftest import MX, MX_NAME, OPS, STORE, STORE_NAME, mail, on, set_password
 
 PRIVATE_PORTS = {24: "lmtp", 12345: "auth", 12340: "quota-status", 5432: "postgresql"}
 
@@ -68,6 +69,23 @@ def send(client, **params):
 
 def find(client, **params):
     return client(FIND % json.dumps(params))
+
+# A message a user files as spam: appended to INBOX, then moved into Junk
+# (IMAPSieve on the store pipes it to the MX's Rspamd controller).
+FILE_AS_SPAM = '''
+P = json.loads(%r)
+raw = ("From: Quang Cao <quangcao@example.net>\\r\\nTo: " + P["user"] + "\\r\\nSubject: Uu dai " + P["token"]
+       + "\\r\\nX-Token: " + P["token"] + "\\r\\nMIME-Version: 1.0\\r\\n"
+       "Content-Type: text/plain; charset=utf-8\\r\\nContent-Transfer-Encoding: 8bit\\r\\n\\r\\n"
+       + P["body"] + "\\r\\n").encode()
+with imaplib.IMAP4_SSL(P["host"], 993, ssl_context=tls_context()) as m:
+    m.login(P["user"], P["password"])
+    m.append("INBOX", None, None, raw)
+    m.select("INBOX")
+    uids = m.uid("SEARCH", None, "HEADER", "X-Token", P["token"])[1][0].split()
+    typ, _ = m.uid("MOVE", uids[0].decode(), "Junk")
+out(typ)
+'''
 
 
 def imap_login(client, user, password):
@@ -145,6 +163,25 @@ def test_a_lock_on_the_accounts_host_refuses_logins_on_the_store(client, users):
     finally:
         on(STORE, f"/usr/local/sbin/vmail-accounts unlock {thu} --reason 'het kiem thu' --by molecule")
     assert imap_login(client, thu, password) == "OK"
+
+
+def spam_learned_on_the_mx():
+    """Messages Rspamd's Bayes learned as spam, from its statistics in Redis on the MX."""
+    fields = on(MX, "redis-cli hgetall RS").stdout.split()
+    return int(dict(zip(fields[::2], fields[1::2])).get("learns_spam", 0))
+
+
+def test_moving_mail_into_junk_on_the_store_trains_rspamd_on_the_mx(client, users):
+    thu, password = users["thu"]
+    token = uuid.uuid4().hex
+    before = spam_learned_on_the_mx()
+    assert client(FILE_AS_SPAM % json.dumps({"host": STORE_NAME, "user": thu, "password": password,
+                                             "token": token, "body": f"{mail.ADVERT} Mã {token}."})) == "OK"
+    for _ in range(60):
+        if spam_learned_on_the_mx() > before:
+            break
+        time.sleep(1)
+    assert spam_learned_on_the_mx() > before, "moving into Junk on the store did not train the MX"
 
 
 def test_monitoring_scrapes_every_host():
