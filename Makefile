@@ -15,7 +15,10 @@ image: setup  ## Build the lab image (only when its recipe changed)
 lab:  ## Bring up the whole platform on a local podman lab and print how to reach it
 	scripts/lab-up.sh
 
-lab-down:  ## Remove the lab container and network
+lab-multi:  ## The same with one container per tier (inventories/lab-multi, PostgreSQL accounts)
+	VMAIL_LAB=multi scripts/lab-up.sh
+
+lab-down:  ## Remove the lab containers and networks
 	scripts/lab-down.sh
 
 test: setup image  ## Run every test: yamllint, ansible-lint, pytest, Molecule scenarios
@@ -25,6 +28,6 @@ bench: setup  ## Run the benchmarks (figures under bench/results/)
 	scripts/bench.sh
 
 clean: lab-down  ## Remove the lab, lab secrets and the venv
-	rm -rf .venv .stamps .secrets inventories/lab/credentials inventories/lab/group_vars/all/vault.yml
+	rm -rf .venv .stamps .secrets inventories/lab/credentials inventories/lab-multi/credentials inventories/lab/group_vars/all/vault.yml
 
-.PHONY: help setup image lab lab-down test bench clean
+.PHONY: help setup image lab lab-multi lab-down test bench clean

@@ -1,48 +1,87 @@
 #!/usr/bin/env bash
 # Bring up the whole platform on a local lab: toolchain, image, secrets, a
-# podman network and container, then `ansible-playbook site.yml`. Re-running
-# converges again (and reuses what exists). Teardown: scripts/lab-down.sh.
+# podman network and its containers, then `ansible-playbook site.yml`.
+# Re-running converges again (and reuses what exists). Teardown: scripts/lab-down.sh.
+#   VMAIL_LAB=single (default): every tier on one container, inventories/lab.
+#   VMAIL_LAB=multi: one container per tier, inventories/lab-multi (accounts
+#   in PostgreSQL on the mail store); `make lab-multi`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-network=vmail-lab
-subnet=10.89.60.0/24
-address=10.89.60.10
-container=vmail-lab-mail
-fqdn=mail.tiengiang.gov.vn
+lab=${VMAIL_LAB:-single}
+# name, host name and address of each container: as the inventory's hosts.yml
+# writes them (ansible_host, vmail_fqdn, vmail_private_address).
+case $lab in
+    single)
+        inventory=inventories/lab network=vmail-lab subnet=10.89.60.0/24
+        containers=("vmail-lab-mail mail.tiengiang.gov.vn 10.89.60.10") ;;
+    multi)
+        inventory=inventories/lab-multi network=vmail-lab-multi subnet=10.89.61.0/24
+        containers=("vmail-lab-mx mx1.tiengiang.gov.vn 10.89.61.11"
+                    "vmail-lab-store store1.tiengiang.gov.vn 10.89.61.12"
+                    "vmail-lab-web mail.tiengiang.gov.vn 10.89.61.14"
+                    "vmail-lab-ops ops.tiengiang.gov.vn 10.89.61.15") ;;
+    *) echo "lab-up: VMAIL_LAB must be single or multi, not '$lab'" >&2; exit 2 ;;
+esac
 
 scripts/setup.sh
 scripts/build-image.sh
 scripts/lab-secrets.sh
 
 podman network exists "$network" || podman network create --subnet "$subnet" "$network" >/dev/null
-if ! podman container exists "$container"; then
-    podman run -d --name "$container" --hostname "$fqdn" \
-        --network "$network" --ip "$address" \
-        --systemd=always localhost/vmail-debian12:latest /sbin/init >/dev/null
-elif [ "$(podman inspect -f '{{.State.Running}}' "$container")" != true ]; then
-    podman start "$container" >/dev/null
-fi
-for _ in $(seq 30); do
-    state=$(podman exec "$container" systemctl is-system-running 2>/dev/null || true)
-    case "$state" in running|degraded) break ;; esac
-    sleep 1
+for spec in "${containers[@]}"; do
+    read -r container fqdn address <<<"$spec"
+    if ! podman container exists "$container"; then
+        podman run -d --name "$container" --hostname "$fqdn" \
+            --network "$network" --ip "$address" \
+            --systemd=always localhost/vmail-debian12:latest /sbin/init >/dev/null
+    elif [ "$(podman inspect -f '{{.State.Running}}' "$container")" != true ]; then
+        podman start "$container" >/dev/null
+    fi
+done
+for spec in "${containers[@]}"; do
+    read -r container _ <<<"$spec"
+    for _ in $(seq 30); do
+        state=$(podman exec "$container" systemctl is-system-running 2>/dev/null || true)
+        case "$state" in running|degraded) break ;; esac
+        sleep 1
+    done
 done
 
-.venv/bin/ansible-playbook site.yml "$@"
+.venv/bin/ansible-playbook -i "$inventory/hosts.yml" site.yml "$@"
 
+at() {  # the address of container $1
+    local spec c f a
+    for spec in "${containers[@]}"; do
+        read -r c f a <<<"$spec"
+        if [ "$c" = "$1" ]; then echo "$a"; fi
+    done
+}
 ca=.secrets/lab-ca/ca.crt
+if [ "$lab" = single ]; then
+    mx=$(at vmail-lab-mail) store=$mx web=$mx ops_container=vmail-lab-mail
+    hosts="vmail-lab-mail (mail.tiengiang.gov.vn), address $mx"
+else
+    mx=$(at vmail-lab-mx) store=$(at vmail-lab-store) web=$(at vmail-lab-web) ops_container=vmail-lab-ops
+    hosts="vmail-lab-mx $mx (mx), vmail-lab-store $store (mailstore, accountsdb),
+                vmail-lab-web $web (webmail), vmail-lab-ops $(at vmail-lab-ops) (monitoring, backup)"
+fi
 cat <<INFO
 
-The lab platform is up.
-  Host:         $container ($fqdn), address $address on podman network $network
-  SMTP:         $address:25 (STARTTLS)   submission: $address:587 (STARTTLS), $address:465 (TLS)
-  IMAP:         $address:993 (TLS), $address:143 (STARTTLS)   POP3: $address:995   ManageSieve: $address:4190
+The lab platform is up ($lab).
+  Hosts:        $hosts
+                on podman network $network
+  SMTP:         $mx:25 (STARTTLS)   submission: $mx:587 (STARTTLS), $mx:465 (TLS)
+  IMAP:         $store:993 (TLS), $store:143 (STARTTLS)   POP3: $store:995   ManageSieve: $store:4190
+  Webmail:      https://mail.tiengiang.gov.vn/ at $web
+                (curl --cacert $ca --resolve mail.tiengiang.gov.vn:443:$web https://mail.tiengiang.gov.vn/)
+  Monitoring:   Prometheus 127.0.0.1:9090, Alertmanager 127.0.0.1:9093 inside $ops_container
+                (loopback only, as in production: podman exec -it $ops_container bash)
   Lab CA:       $ca (trust it in your client, or: curl --cacert $ca ...)
-  Accounts:     inventories/lab/registry.yml (id -> address), e.g.:
-$(grep -E "^'?900[123]" inventories/lab/registry.yml 2>/dev/null | sed 's/^/                /')
+  Accounts:     $inventory/registry.yml (id -> address), e.g.:
+$(grep -E "^'?900[123]" "$inventory/registry.yml" 2>/dev/null | sed 's/^/                /')
   Passwords:    initial passwords per unit, vault-encrypted:
-                .venv/bin/ansible-vault view inventories/lab/credentials/stttt-ttcntttt.vault.yml
+                .venv/bin/ansible-vault view $inventory/credentials/stttt-ttcntttt.vault.yml
   DNS records:  reports/dns-records.txt
-  Shell:        podman exec -it $container bash
+  Shell:        podman exec -it ${containers[0]%% *} bash
   Teardown:     make lab-down
 INFO
