@@ -42,9 +42,9 @@ for i in "${!names[@]}"; do
     log="$logs/${names[$i]//:/-}.log"
     echo
     echo "=== why ${names[$i]} failed (whole output: $log)"
-    # Ansible's failed tasks with their messages, pytest's failures; otherwise
-    # (linters) the end of the output.
-    grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED |^ERROR ' "$log" | head -n 120 \
+    # Ansible's failed tasks with their messages, pytest's failures (not
+    # Ansible's "FAILED - RETRYING"); otherwise (linters) the end of the output.
+    grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR ' "$log" | head -n 120 \
         || tail -n 40 "$log"
 done
 passed=0; failed=0
