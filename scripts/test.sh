@@ -44,8 +44,8 @@ for i in "${!names[@]}"; do
     echo "=== why ${names[$i]} failed (whole output: $log)"
     # Ansible's failed tasks with their messages, pytest's failures (not
     # Ansible's "FAILED - RETRYING"); otherwise (linters) the end of the output.
-    grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR ' "$log" | head -n 120 \
-        || tail -n 40 "$log"
+    excerpt=$(grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR ' "$log" | head -n 120 || true)
+    if [ -n "$excerpt" ]; then echo "$excerpt"; else tail -n 40 "$log"; fi
 done
 passed=0; failed=0
 for r in "${results[@]}"; do if [ "$r" = ok ]; then passed=$((passed+1)); else failed=$((failed+1)); fi; done
