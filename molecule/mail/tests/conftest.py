@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,23 @@ def on_server(command, stdin=None, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"{command!r} failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
     return proc
+
+
+def bayes_learned(run=on_server):
+    """Messages Bayes learned per class, from Rspamd's statistics in Redis on the
+    host `run` reaches (default: the mail server)."""
+    fields = run("redis-cli hgetall RS").stdout.split()
+    stats = dict(zip(fields[::2], fields[1::2]))
+    return {"spam": int(stats.get("learns_spam", 0)), "ham": int(stats.get("learns_ham", 0))}
+
+
+def wait_learned(cls, above, run=on_server):
+    """Whether Bayes learned more than `above` messages of `cls` within a minute."""
+    for _ in range(60):
+        if bayes_learned(run)[cls] > above:
+            return True
+        time.sleep(1)
+    return False
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import dkim
 import pytest
 
-from conftest import ADVERT, QUEUED, on_server, set_password
+from conftest import ADVERT, QUEUED, bayes_learned, on_server, set_password, wait_learned
 
 EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -148,21 +148,6 @@ def test_rspamd_down_means_tempfail_then_delivery(client, users):
     assert _count_in(client, to, password, token) == 1
 
 
-def _bayes_learned():
-    """Messages Bayes learned per class, from Rspamd's statistics in Redis."""
-    fields = on_server("redis-cli hgetall RS").stdout.split()
-    stats = dict(zip(fields[::2], fields[1::2]))
-    return {"spam": int(stats.get("learns_spam", 0)), "ham": int(stats.get("learns_ham", 0))}
-
-
-def _wait_learned(cls, above):
-    for _ in range(60):
-        if _bayes_learned()[cls] > above:
-            return True
-        time.sleep(1)
-    return False
-
-
 def _move(client, address, password, token, source, target):
     """Move the message with `token` in its X-Token header from `source` to `target` over IMAP."""
     return client(f'''
@@ -203,14 +188,14 @@ def test_probable_spam_in_junk_and_moving_it_trains_rspamd(client, users):
     ''')
     assert "X-Spam: Yes" in headers
 
-    learned = _bayes_learned()
+    learned = bayes_learned()
     assert _move(client, to, password, token, "Junk", "INBOX") == "OK"
-    assert _wait_learned("ham", learned["ham"]), "moving out of Junk did not train ham"
+    assert wait_learned("ham", learned["ham"]), "moving out of Junk did not train ham"
     assert _count_in(client, to, password, token, "INBOX", field="X-Token") == 1
 
-    learned = _bayes_learned()
+    learned = bayes_learned()
     assert _move(client, to, password, token, "INBOX", "Junk") == "OK"
-    assert _wait_learned("spam", learned["spam"]), "moving into Junk did not train spam"
+    assert wait_learned("spam", learned["spam"]), "moving into Junk did not train spam"
 
 
 def test_outbound_rate_limit_defers_after_the_burst(client, addresses):

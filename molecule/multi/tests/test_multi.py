@@ -165,23 +165,18 @@ def test_a_lock_on_the_accounts_host_refuses_logins_on_the_store(client, users):
     assert imap_login(client, thu, password) == "OK"
 
 
-def spam_learned_on_the_mx():
-    """Messages Rspamd's Bayes learned as spam, from its statistics in Redis on the MX."""
-    fields = on(MX, "redis-cli hgetall RS").stdout.split()
-    return int(dict(zip(fields[::2], fields[1::2])).get("learns_spam", 0))
+def on_mx(command):
+    """Rspamd's statistics live in Redis on the MX."""
+    return on(MX, command)
 
 
 def test_moving_mail_into_junk_on_the_store_trains_rspamd_on_the_mx(client, users):
     thu, password = users["thu"]
     token = uuid.uuid4().hex
-    before = spam_learned_on_the_mx()
+    before = mail.bayes_learned(on_mx)["spam"]
     assert client(FILE_AS_SPAM % json.dumps({"host": STORE_NAME, "user": thu, "password": password,
                                              "token": token, "body": f"{mail.ADVERT} Mã {token}."})) == "OK"
-    for _ in range(60):
-        if spam_learned_on_the_mx() > before:
-            break
-        time.sleep(1)
-    assert spam_learned_on_the_mx() > before, "moving into Junk on the store did not train the MX"
+    assert mail.wait_learned("spam", before, run=on_mx), "moving into Junk on the store did not train the MX"
 
 
 def test_monitoring_scrapes_every_host():
