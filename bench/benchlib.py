@@ -23,6 +23,12 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "bench" / "results"
 IMAGE = "localhost/vmail-debian12:latest"
 NETWORK = "vmail-bench-net"
+# Bench containers get fixed addresses, so Ansible reaches them over SSH as
+# it reaches production hosts (the lab's keys, scripts/lab-secrets.sh).
+SUBNET = "10.89.80"
+SSH_DIR = REPO / ".secrets" / "lab-ssh"
+SSH_MOUNTS = [f"{SSH_DIR}/container:/etc/ssh/vmail-lab:ro",
+              f"{REPO}/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro"]
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
@@ -84,28 +90,36 @@ def run(argv: list[str], check: bool = True, **kwargs: Any) -> subprocess.Comple
 class Container:
     """A lab container (systemd as PID 1, like Molecule's) on the bench network, removed at the end."""
 
-    def __init__(self, name: str, hostname: str, reuse: bool = False) -> None:
+    def __init__(self, name: str, hostname: str, reuse: bool = False, host_number: int = 10) -> None:
         if not name.startswith("vmail-bench-"):
             raise ValueError("bench containers are named vmail-bench-*")
         self.name = name
         self.hostname = hostname
+        self.address = f"{SUBNET}.{host_number}"
         # Debugging a bench: keep the container at the end, use it again next time.
         self.reuse = reuse
 
     def __enter__(self) -> "Container":
         if self.reuse and run(["podman", "container", "exists", self.name], check=False).returncode == 0:
             return self
+        self.start()
+        return self
+
+    def start(self) -> None:
+        """A new container from the image, booted, its sshd answering."""
         if run(["podman", "network", "exists", NETWORK], check=False).returncode != 0:
-            run(["podman", "network", "create", NETWORK])
+            run(["podman", "network", "create", "--subnet", f"{SUBNET}.0/24", NETWORK])
         run(["podman", "rm", "-f", "--ignore", self.name])
+        mounts = [arg for mount in SSH_MOUNTS for arg in ("-v", mount)]
         run(["podman", "run", "-d", "--name", self.name, "--hostname", self.hostname, "--network", NETWORK,
-             "--systemd=always", IMAGE, "/sbin/init"])
+             "--ip", self.address, *mounts, "--systemd=always", IMAGE, "/sbin/init"])
+        # A connection master left from an earlier container at this address would hang.
+        run(["ssh", "-o", "ControlPath=~/.ansible/cp/%C", "-O", "exit", f"root@{self.address}"], check=False)
         for _ in range(60):
             state = run(["podman", "exec", self.name, "systemctl", "is-system-running"], check=False).stdout.strip()
             if state in ("running", "degraded"):
                 break
             time.sleep(1)
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.reuse:
@@ -141,17 +155,22 @@ class LabInventory:
             (self.dir / "group_vars").symlink_to(REPO / "inventories" / "lab" / "group_vars")
         groups = "\n".join(f"    {g}:\n      hosts:\n        mail:" for g in
                            ("mailstore", "accountsdb", "webmail", "monitoring", "backup"))
+        # SSH as in the lab (group_vars/all/connection.yml); the keys' directory
+        # as a host variable, above the group_vars default beside the lab inventory.
         (self.dir / "hosts.yml").write_text(
-            "---\nall:\n  vars:\n    ansible_connection: containers.podman.podman\n  children:\n"
-            f"    mx:\n      hosts:\n        mail:\n          ansible_host: {container.name}\n"
+            "---\nall:\n  children:\n"
+            f"    mx:\n      hosts:\n        mail:\n          ansible_host: {container.address}\n"
+            f"          vmail_lab_ssh_dir: {SSH_DIR}\n"
             f"          vmail_fqdn: {fqdn}\n{groups}\n", encoding="utf-8")
 
     def cleanup(self) -> None:
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def playbook(self, playbook: str, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-        """Run ansible-playbook on this inventory: seconds, changed/failed from the recap, output tail."""
+    def playbook(self, playbook: str, *extra: str, env: dict[str, str] | None = None,
+                 keep_output: bool = False) -> dict[str, Any]:
+        """Run ansible-playbook on this inventory: seconds, changed/failed from the recap
+        (and, with keep_output, its whole standard output under "output")."""
         argv = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(self.dir / "hosts.yml"),
                 "-e", f"vmail_dns_records_file={self.dir}/dns-records.txt", playbook, *extra]
         environ = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "NO_COLOR": "1", **(env or {})}
@@ -167,4 +186,7 @@ class LabInventory:
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
             raise RuntimeError(f"ansible-playbook {playbook} failed (rc {proc.returncode})")
-        return {"seconds": round(seconds, 2), "changed": changed, "failed": failed}
+        result: dict[str, Any] = {"seconds": round(seconds, 2), "changed": changed, "failed": failed}
+        if keep_output:
+            result["output"] = proc.stdout
+        return result

@@ -7,10 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" NO_COLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
-benchmarks=${BENCHMARKS:-naming provisioning mailpath}
+benchmarks=${BENCHMARKS:-naming provisioning mailpath converge}
 for name in $benchmarks; do
     case "$name" in
-        provisioning|mailpath)
+        provisioning|mailpath|converge)
             scripts/build-image.sh
             scripts/lab-secrets.sh >/dev/null ;;   # the converges read the lab vault
     esac

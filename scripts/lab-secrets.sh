@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Create the lab's secrets once: a random vault password (.secrets/vault-pass)
-# and the lab vault file encrypted with it. Both are git-ignored: nothing
-# secret is committed. Re-running keeps what exists.
+# Create the lab's secrets once: a random vault password (.secrets/vault-pass),
+# the lab vault file encrypted with it, and the lab's SSH keys
+# (.secrets/lab-ssh/: Ansible's client key, the lab host key with the
+# known_hosts line that pins it). All are git-ignored: nothing secret is
+# committed. Re-running keeps what exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077
@@ -21,4 +23,22 @@ YAML
     .venv/bin/ansible-vault encrypt --output "$vault" "$tmp" >/dev/null
     rm -f "$tmp"
     echo "lab-secrets: wrote $vault (encrypted)"
+fi
+
+# SSH into lab and Molecule containers, as into production hosts. container/ is
+# mounted read-only at /etc/ssh/vmail-lab/ in every lab container (with
+# images/debian12/lab-ssh/vmail-lab.conf as sshd's drop-in): one host key for
+# all of them, pinned in known_hosts for the lab's address range (10.89.0.0/16),
+# so recreated containers keep a known key and host keys are still checked.
+ssh_dir=.secrets/lab-ssh
+if [ ! -s "$ssh_dir/known_hosts" ]; then
+    mkdir -p "$ssh_dir/container"
+    [ -s "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C vmail-lab-ansible -f "$ssh_dir/id_ed25519"
+    [ -s "$ssh_dir/container/ssh_host_ed25519_key" ] \
+        || ssh-keygen -q -t ed25519 -N '' -C vmail-lab-host -f "$ssh_dir/container/ssh_host_ed25519_key"
+    cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/container/authorized_keys"
+    chmod 755 "$ssh_dir" "$ssh_dir/container"
+    chmod 644 "$ssh_dir/container/authorized_keys" "$ssh_dir/container/ssh_host_ed25519_key.pub"
+    echo "10.89.* $(cut -d' ' -f1,2 "$ssh_dir/container/ssh_host_ed25519_key.pub")" > "$ssh_dir/known_hosts"
+    echo "lab-secrets: wrote $ssh_dir (lab SSH client key, host key, known_hosts)"
 fi

@@ -28,23 +28,44 @@ scripts/build-image.sh
 scripts/lab-secrets.sh
 
 podman network exists "$network" || podman network create --subnet "$subnet" "$network" >/dev/null
+ssh_dir=.secrets/lab-ssh
 for spec in "${containers[@]}"; do
     read -r container fqdn address <<<"$spec"
     if ! podman container exists "$container"; then
+        # sshd takes the lab host key and Ansible's key from .secrets/lab-ssh
+        # (images/debian12/lab-ssh/vmail-lab.conf). The journal lives on a
+        # volume: podman's systemd mode would put a tmpfs there, and a restart
+        # would lose the lines the daily counters and the lifecycle job read.
         podman run -d --name "$container" --hostname "$fqdn" \
             --network "$network" --ip "$address" \
+            -v "$PWD/$ssh_dir/container:/etc/ssh/vmail-lab:ro" \
+            -v "$PWD/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro" \
+            -v "$container-journal:/var/log/journal" \
             --systemd=always localhost/vmail-debian12:latest /sbin/init >/dev/null
+        # A connection master left from an earlier container at this address
+        # would hang: close it.
+        ssh -o ControlPath="$HOME/.ansible/cp/%C" -O exit "root@$address" >/dev/null 2>&1 || true
     elif [ "$(podman inspect -f '{{.State.Running}}' "$container")" != true ]; then
         podman start "$container" >/dev/null
     fi
 done
+# Wait until each container's sshd lets Ansible in, as a production host would.
 for spec in "${containers[@]}"; do
-    read -r container _ <<<"$spec"
-    for _ in $(seq 30); do
-        state=$(podman exec "$container" systemctl is-system-running 2>/dev/null || true)
-        case "$state" in running|degraded) break ;; esac
+    read -r container _ address <<<"$spec"
+    up=false
+    for _ in $(seq 60); do
+        if ssh -i "$ssh_dir/id_ed25519" -o UserKnownHostsFile="$ssh_dir/known_hosts" -o StrictHostKeyChecking=yes \
+               -o BatchMode=yes -o ConnectTimeout=2 -o ControlMaster=no -o ControlPath=none \
+               "root@$address" true 2>/dev/null; then
+            up=true; break
+        fi
         sleep 1
     done
+    if [ "$up" != true ]; then
+        echo "lab-up: container $container: no SSH at root@$address:22 after 60 s" \
+             "(podman logs $container; podman exec $container systemctl status ssh)" >&2
+        exit 1
+    fi
 done
 
 .venv/bin/ansible-playbook -i "$inventory/hosts.yml" site.yml "$@"

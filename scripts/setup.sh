@@ -9,7 +9,7 @@ mkdir -p .stamps
 
 # prometheus brings promtool, which tests the alert rules on the control node;
 # chromium and its driver run the webmail tests in a real (headless) browser.
-apt_packages=(podman runc mmdebstrap uidmap slirp4netns python3-venv make openssl prometheus
+apt_packages=(podman runc mmdebstrap uidmap slirp4netns python3-venv make openssl openssh-client prometheus
               chromium chromium-driver)
 missing=()
 for pkg in "${apt_packages[@]}"; do

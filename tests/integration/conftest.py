@@ -44,5 +44,5 @@ def lab_copy(tmp_path: Path, lab_secrets) -> Path:
     shutil.copytree(REPO / "inventories" / "lab", inventory,
                     ignore=shutil.ignore_patterns("credentials", "registry.yml"))
     hosts = inventory / "hosts.yml"
-    hosts.write_text(hosts.read_text().replace("vmail-lab-mail", "vmail-test-no-such-container"))
+    hosts.write_text(hosts.read_text().replace("10.89.60.10", "vmail-test-no-such-container"))
     return inventory

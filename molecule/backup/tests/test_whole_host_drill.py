@@ -8,7 +8,7 @@ stands in for the backup host's disk. This file runs last in the scenario
 import subprocess
 import time
 
-from conftest import (IMAGE, MAILHOST, NETWORK, SERVER, VOLUME, backup_now, message_count,
+from conftest import (IMAGE, MAILHOST, NETWORK, PROJECT, SERVER, VOLUME, backup_now, message_count,
                       on_server, record_time, run_playbook, send, snapshot)
 
 N = 12
@@ -31,12 +31,23 @@ def test_whole_host_drill(drill_users):
 
     # The host is gone. A new one with the same name, network and image:
     # empty, only the repository disk (the volume) survives.
+    # It keeps its address, and Ansible reaches it over SSH as before (the
+    # lab's host key and Ansible's key, as molecule.yml mounts them).
+    address = subprocess.run(["podman", "inspect", SERVER, "--format",
+                              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"],
+                             check=True, capture_output=True, text=True).stdout.strip()
     start = time.monotonic()
     subprocess.run(["podman", "rm", "-f", SERVER], check=True, capture_output=True, timeout=300)
     subprocess.run(["podman", "run", "-d", "--name", SERVER, "--hostname", MAILHOST,
-                    "--network", NETWORK, "--systemd", "always", "--label", "owner=molecule",
-                    "-v", f"{VOLUME}:/var/backups/vmail", IMAGE, "/sbin/init"],
+                    "--network", NETWORK, "--ip", address, "--systemd", "always", "--label", "owner=molecule",
+                    "-v", f"{VOLUME}:/var/backups/vmail",
+                    "-v", f"{PROJECT}/.secrets/lab-ssh/container:/etc/ssh/vmail-lab:ro",
+                    "-v", f"{PROJECT}/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro",
+                    IMAGE, "/sbin/init"],
                    check=True, capture_output=True, timeout=300)
+    # Ansible's SSH master to the old container would hang: close it (ansible.cfg's control_path).
+    subprocess.run(["ssh", "-o", "ControlPath=~/.ansible/cp/%C", "-O", "exit", f"root@{address}"],
+                   capture_output=True, check=False, timeout=30)
     booted = subprocess.run(["podman", "exec", SERVER, "bash", "-c",
                              "for i in $(seq 120); do systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded' && exit 0; sleep 1; done; exit 1"],
                             capture_output=True, text=True, timeout=300)
