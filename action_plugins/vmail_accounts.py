@@ -68,6 +68,12 @@ options:
     description: Name of the fact set to the accounts, a JSON list of dicts sorted by address.
     type: str
     default: vmail_accounts_json
+  units_fact:
+    description:
+      - Name of the fact set to the personnel file's units (a JSON list), so later plays (the
+        directory) need not parse the file again.
+    type: str
+    default: vmail_units_json
 """
 
 RETURN = r"""
@@ -169,7 +175,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("personnel", "registry", "extension", "default_quota_bytes",
-                             "database_command", "fact"))
+                             "database_command", "fact", "units_fact"))
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
@@ -183,6 +189,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"vmail_accounts: default_quota_bytes must be a positive integer, got {quota!r}")
         command = str(args.get("database_command", "/usr/local/sbin/vmail-accounts") or "")
         fact = str(args.get("fact") or "vmail_accounts_json")
+        units_fact = str(args.get("units_fact") or "vmail_units_json")
 
         personnel = load_yaml_file(str(personnel_path), "personnel file")
         registry = load_yaml_file(str(registry_path), "registry", missing_ok=True)
@@ -210,7 +217,11 @@ class ActionModule(ActionBase):
             accounts=len(accounts),
             units=sum(1 for a in accounts if a["kind"] == "unit"),
             registry_added=sorted(set(new_registry) - set(old_registry)),
-            ansible_facts={fact: json.dumps(accounts, ensure_ascii=False, separators=(",", ":"))},
+            # The units as read here, for the plays after (the directory): the personnel
+            # file is not parsed a third time.
+            ansible_facts={fact: json.dumps(accounts, ensure_ascii=False, separators=(",", ":")),
+                           units_fact: json.dumps((personnel or {}).get("units") or [], ensure_ascii=False,
+                                                  separators=(",", ":"), default=str)},
         )
         return result
 

@@ -5,6 +5,8 @@ On one new lab container (every tier, as `make lab`), reached over SSH as a prod
 
 (a) bare container -> platform ready: `podman run` of the lab image, then the whole `site.yml`;
 (b) the no-op re-run of `site.yml` (must report 0 changed);
+(b') the same no-op re-run with Ansible's own linear strategy (plain SSH with pipelining and
+    ControlPersist, no Mitogen), for the ratio;
 (c) the personnel file grown to ~20k people (`-e vmail_naming_extension=true`, as the issue
     measured it): the full `site.yml` once (20k accounts created) and again (0 changed).
 
@@ -47,8 +49,13 @@ def slowest(output: str, count: int = 10) -> list[dict[str, Any]]:
     return sorted(tasks, key=lambda t: -t["seconds"])[:count]
 
 
-def site(inventory: benchlib.LabInventory, personnel: Path, *extra: str) -> dict[str, Any]:
-    """site.yml on the bench inventory, with the run's own registry, credentials and secrets."""
+def site(inventory: benchlib.LabInventory, personnel: Path, *extra: str,
+         strategy: str | None = None) -> dict[str, Any]:
+    """site.yml on the bench inventory, with the run's own registry, credentials and secrets
+    (strategy: ansible.cfg's, Mitogen, unless another is named)."""
+    env = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"}
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
     result = inventory.playbook(
         "site.yml",
         "-e", f"vmail_personnel_file={personnel}",
@@ -56,8 +63,7 @@ def site(inventory: benchlib.LabInventory, personnel: Path, *extra: str) -> dict
         "-e", f"vmail_credentials_dir={inventory.dir}/credentials",
         "-e", f"vmail_secrets_dir={inventory.dir}/secrets",
         *extra,
-        env={"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"},
-        keep_output=True)
+        env=env, keep_output=True)
     output = result.pop("output")
     result["tasks"] = sum(1 for line in output.splitlines() if line.startswith("TASK ["))
     result["slowest_tasks"] = slowest(output)
@@ -80,7 +86,7 @@ def main() -> int:
 
     info = benchlib.machine()
     benchlib.print_machine(info)
-    out: dict[str, Any] = {"machine": info, "targets": TARGETS, "connection": "ssh (pipelining, ControlPersist)"}
+    out: dict[str, Any] = {"machine": info, "targets": TARGETS, "connection": "SSH (Mitogen strategy)"}
     lab_personnel = benchlib.REPO / "inventories" / "lab" / "personnel.yml"
     container = benchlib.Container("vmail-bench-converge", FQDN)
     inventory = benchlib.LabInventory(container, FQDN)
@@ -95,6 +101,11 @@ def main() -> int:
             show("(a) bare container -> platform ready", first, TARGETS["bare_to_ready_s"])
             out["noop_rerun"] = site(inventory, lab_personnel)
             show("(b) no-op re-run", out["noop_rerun"], TARGETS["noop_rerun_s"])
+            plain = site(inventory, lab_personnel, strategy="linear")
+            plain["ratio_over_mitogen"] = round(plain["seconds"] / out["noop_rerun"]["seconds"], 2)
+            out["noop_rerun_plain_ssh"] = plain
+            show("(b') no-op re-run, plain SSH (pipelining, no Mitogen)", plain, TARGETS["noop_rerun_s"])
+            print(f"    plain SSH / Mitogen: {plain['ratio_over_mitogen']}x")
             if not args.skip_20k:
                 gen = load_generator()
                 big = inventory.dir / "personnel-20k.yml"
