@@ -106,12 +106,21 @@ def on_client(command, check=True):
     return proc
 
 
+def container_address(name):
+    """The address podman gave a container (molecule.yml fixes it), read from podman itself:
+    the scenario network need not have a DNS plugin."""
+    out = subprocess.run(["podman", "inspect", name, "--format",
+                          "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out, f"no address for container {name}"
+    return out[0]
+
+
 def client_resolves_mailhost():
     """Map the mail host's FQDN to the server container's current address in
     the client's /etc/hosts (as public DNS would); the whole-host drill
-    replaces the server, whose address may change. /etc/hosts is a bind
-    mount: rewrite it in place."""
-    address = on_client(f"getent hosts {SERVER}").stdout.split()[0]
+    replaces the server. /etc/hosts is a bind mount: rewrite it in place."""
+    address = container_address(SERVER)
     on_client(f"python3 -c \"import sys; p='/etc/hosts'; lines=[l for l in open(p) if not l.rstrip().endswith(' {MAILHOST}')]; "
               f"lines.append('{address} {MAILHOST}\\n'); open(p, 'w').writelines(lines)\"")
 

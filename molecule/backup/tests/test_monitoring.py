@@ -11,8 +11,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import (CLIENT, MAILHOST, SERVER, backup_metrics, backup_now, on_client, on_server, record_time,
-                      run_playbook, wait_for)
+from conftest import (CLIENT, MAILHOST, SERVER, backup_metrics, backup_now, container_address, on_client, on_server,
+                      record_time, run_playbook, wait_for)
 
 GET = "python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "
 ALERT_LIMIT = 600   # seconds: generous bound on "the alert shows up"
@@ -108,7 +108,7 @@ def test_exporters_and_uis_not_on_public_address():
         lines = [line.split()[3] for line in listening.splitlines() if line.split()[3].endswith(f":{port}")]
         assert lines and all(addr.startswith("127.0.0.1:") for addr in lines), (port, lines)
     reach = on_client("python3 -c \"import socket, sys; s = socket.socket(); s.settimeout(5); "
-                      "print(s.connect_ex((sys.argv[1], 9090)))\" " + SERVER, check=False)
+                      "print(s.connect_ex((sys.argv[1], 9090)))\" " + container_address(SERVER), check=False)
     assert reach.stdout.strip() not in ("", "0"), reach.stdout + reach.stderr
 
 
@@ -121,7 +121,7 @@ def test_alert_path_does_not_use_the_platform_queue():
     assert smarthost, config
     host = smarthost[0].rsplit(":", 1)[0]
     assert host not in ("localhost", "127.0.0.1", "::1", MAILHOST, SERVER), host
-    assert f"{CLIENT}:{WEBHOOK_PORT}" in config
+    assert f"{container_address(CLIENT)}:{WEBHOOK_PORT}" in config
 
 
 def test_stopping_postfix_fires_service_down(webhook):

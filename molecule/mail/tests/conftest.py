@@ -117,16 +117,25 @@ def lab_ca():
     return on_server("cat /usr/local/share/ca-certificates/vmail-lab-ca.crt").stdout
 
 
+def container_address(name):
+    """The address podman gave a container (molecule.yml fixes it), read from podman itself:
+    the scenario network need not have a DNS plugin."""
+    out = subprocess.run(["podman", "inspect", name, "--format",
+                          "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out, f"no address for container {name}"
+    return out[0]
+
+
 def _client_resolves_mailhost():
-    """Podman's DNS knows the container name, not the FQDN: map the FQDN in the client's
-    /etc/hosts (as public DNS would), so certificates are checked against the real name."""
+    """Map the FQDN to the server's address in the client's /etc/hosts (as public DNS
+    would), so certificates are checked against the real name."""
     def client_sh(command):
         return subprocess.run(["podman", "exec", CLIENT, "sh", "-c", command],
                               capture_output=True, text=True, check=False, timeout=60)
     if client_sh(f"getent hosts {MAILHOST}").returncode == 0:
         return
-    address = client_sh(f"getent hosts {SERVER}").stdout.split()[0]
-    client_sh(f"echo '{address} {MAILHOST}' >> /etc/hosts")
+    client_sh(f"echo '{container_address(SERVER)} {MAILHOST}' >> /etc/hosts")
 
 
 class ClientSession:
@@ -240,11 +249,7 @@ def set_password(address, password):
 
 @pytest.fixture(scope="session")
 def server_ip():
-    out = subprocess.run(["podman", "inspect", SERVER, "--format",
-                          "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"],
-                         capture_output=True, text=True, check=True).stdout.split()
-    assert out, f"no address for container {SERVER}"
-    return out[0]
+    return container_address(SERVER)
 
 
 @pytest.fixture(scope="session")
