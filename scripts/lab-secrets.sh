@@ -27,18 +27,19 @@ fi
 
 # SSH into lab and Molecule containers, as into production hosts. container/ is
 # mounted read-only at /etc/ssh/vmail-lab/ in every lab container (with
-# images/debian12/lab-ssh/vmail-lab.conf as sshd's drop-in): one host key for
-# all of them, pinned in known_hosts for the lab's address range (10.89.0.0/16),
-# so recreated containers keep a known key and host keys are still checked.
+# images/debian12/lab-ssh/vmail-lab.conf as sshd's drop-in): one ECDSA host key
+# for all of them, pinned in known_hosts for the lab's address range
+# (10.89.0.0/16), so recreated containers keep a known key and host keys are
+# still checked.
 ssh_dir=.secrets/lab-ssh
-if [ ! -s "$ssh_dir/known_hosts" ]; then
+if [ ! -s "$ssh_dir/container/ssh_host_ecdsa_key" ] || [ ! -s "$ssh_dir/known_hosts" ]; then
     mkdir -p "$ssh_dir/container"
     [ -s "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C vmail-lab-ansible -f "$ssh_dir/id_ed25519"
-    [ -s "$ssh_dir/container/ssh_host_ed25519_key" ] \
-        || ssh-keygen -q -t ed25519 -N '' -C vmail-lab-host -f "$ssh_dir/container/ssh_host_ed25519_key"
+    [ -s "$ssh_dir/container/ssh_host_ecdsa_key" ] \
+        || ssh-keygen -q -t ecdsa -b 256 -N '' -C vmail-lab-host -f "$ssh_dir/container/ssh_host_ecdsa_key"
     cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/container/authorized_keys"
     chmod 755 "$ssh_dir" "$ssh_dir/container"
-    chmod 644 "$ssh_dir/container/authorized_keys" "$ssh_dir/container/ssh_host_ed25519_key.pub"
-    echo "10.89.* $(cut -d' ' -f1,2 "$ssh_dir/container/ssh_host_ed25519_key.pub")" > "$ssh_dir/known_hosts"
+    chmod 644 "$ssh_dir/container/authorized_keys" "$ssh_dir/container/ssh_host_ecdsa_key.pub"
+    echo "10.89.* $(cut -d' ' -f1,2 "$ssh_dir/container/ssh_host_ecdsa_key.pub")" > "$ssh_dir/known_hosts"
     echo "lab-secrets: wrote $ssh_dir (lab SSH client key, host key, known_hosts)"
 fi

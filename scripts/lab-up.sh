@@ -104,5 +104,7 @@ $(grep -E "^'?900[123]" "$inventory/registry.yml" 2>/dev/null | sed 's/^/       
                 .venv/bin/ansible-vault view $inventory/credentials/stttt-ttcntttt.vault.yml
   DNS records:  reports/dns-records.txt
   Shell:        podman exec -it ${containers[0]%% *} bash
+                (or as Ansible reaches it: ssh -i $ssh_dir/id_ed25519 -o UserKnownHostsFile=$ssh_dir/known_hosts root@$mx)
+  Re-converge:  .venv/bin/ansible-playbook -i $inventory/hosts.yml site.yml
   Teardown:     make lab-down
 INFO

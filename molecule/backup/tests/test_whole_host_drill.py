@@ -48,6 +48,18 @@ def test_whole_host_drill(drill_users):
     # Ansible's SSH master to the old container would hang: close it (ansible.cfg's control_path).
     subprocess.run(["ssh", "-o", "ControlPath=~/.ansible/cp/%C", "-O", "exit", f"root@{address}"],
                    capture_output=True, check=False, timeout=30)
+    # Then wait until the new host's sshd answers the control node, as an operator
+    # would before running the playbook (the host's ARP entry may still name the old one).
+    ssh_dir = PROJECT / ".secrets" / "lab-ssh"
+    for _ in range(60):
+        reached = subprocess.run(["ssh", "-i", str(ssh_dir / "id_ed25519"), "-o", f"UserKnownHostsFile={ssh_dir}/known_hosts",
+                                  "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=2",
+                                  "-o", "ControlPath=none", f"root@{address}", "true"],
+                                 capture_output=True, check=False, timeout=30)
+        if reached.returncode == 0:
+            break
+        time.sleep(1)
+    assert reached.returncode == 0, f"no SSH to the new host at {address}: {reached.stderr}"
     booted = subprocess.run(["podman", "exec", SERVER, "bash", "-c",
                              "for i in $(seq 120); do systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded' && exit 0; sleep 1; done; exit 1"],
                             capture_output=True, text=True, timeout=300)

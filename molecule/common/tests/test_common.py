@@ -47,3 +47,25 @@ def test_journal_is_persistent():
 def test_timesyncd_configured():
     assert "NTP=" in HOST.file("/etc/systemd/timesyncd.conf.d/vmail.conf").content_string
     assert HOST.service("systemd-timesyncd").is_enabled
+
+
+def test_journal_survives_a_container_restart():
+    """Podman's systemd mode would put a tmpfs on /var/log/journal; the scenario (as the lab)
+    mounts a volume there, so lines not yet read by the daily counters survive a restart."""
+    import subprocess
+    import time
+    import uuid
+    marker = f"vmail-journal-marker-{uuid.uuid4()}"
+    HOST.run(f"logger -t vmail-test {marker} && journalctl --sync")
+    assert HOST.run("findmnt -n -o FSTYPE /var/log/journal").stdout.strip() != "tmpfs"
+    def started_at():
+        return subprocess.run(["podman", "inspect", "-f", "{{.State.StartedAt}}", "vmail-common"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+    before = started_at()
+    subprocess.run(["podman", "restart", "-t", "10", "vmail-common"], check=True, capture_output=True, timeout=120)
+    assert started_at() != before, "the container did not restart"
+    for _ in range(60):
+        if HOST.run("systemctl is-system-running").stdout.strip() in ("running", "degraded"):
+            break
+        time.sleep(1)
+    assert marker in HOST.run(f"journalctl -t vmail-test --no-pager --grep {marker}").stdout
