@@ -63,7 +63,8 @@ for spec in "${containers[@]}"; do
     done
     if [ "$up" != true ]; then
         echo "lab-up: container $container: no SSH at root@$address:22 after 60 s" \
-             "(podman logs $container; podman exec $container systemctl status ssh)" >&2
+             "(podman logs $container; podman exec $container systemctl status ssh;" \
+             "a container made before the lab used SSH lacks the keys: make lab-down, then make lab)" >&2
         exit 1
     fi
 done
