@@ -6,6 +6,7 @@ sender and a real mail client would; commands that only an operator runs
 (systemctl, the restore playbooks) run on the server or on the control node.
 Restore times are collected and printed at the end of the run, never asserted.
 """
+import importlib.util
 import json
 import os
 import pathlib
@@ -14,6 +15,14 @@ import textwrap
 import time
 
 import pytest
+
+# The address of a container, as podman gave it: the mail scenario's helper
+# (molecule/mail/tests/conftest.py), loaded as the multi scenario loads it.
+_mail_spec = importlib.util.spec_from_file_location(
+    "vmail_mail_helpers", pathlib.Path(__file__).resolve().parents[2] / "mail" / "tests" / "conftest.py")
+_mail = importlib.util.module_from_spec(_mail_spec)
+_mail_spec.loader.exec_module(_mail)
+container_address = _mail.container_address
 
 SERVER = os.environ.get("VMAIL_TEST_SERVER", "vmail-backup-mail")
 CLIENT = os.environ.get("VMAIL_TEST_CLIENT", "vmail-backup-client")
@@ -104,16 +113,6 @@ def on_client(command, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"{command!r} on {CLIENT} failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
     return proc
-
-
-def container_address(name):
-    """The address podman gave a container (molecule.yml fixes it), read from podman itself:
-    the scenario network need not have a DNS plugin."""
-    out = subprocess.run(["podman", "inspect", name, "--format",
-                          "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}"],
-                         capture_output=True, text=True, check=True).stdout.split()
-    assert out, f"no address for container {name}"
-    return out[0]
 
 
 def client_resolves_mailhost():

@@ -8,8 +8,8 @@ stands in for the backup host's disk. This file runs last in the scenario
 import subprocess
 import time
 
-from conftest import (IMAGE, MAILHOST, NETWORK, PROJECT, SERVER, VOLUME, backup_now, message_count,
-                      on_server, record_time, run_playbook, send, snapshot)
+from conftest import (IMAGE, MAILHOST, NETWORK, PROJECT, SERVER, VOLUME, backup_now, container_address,
+                      message_count, on_server, record_time, run_playbook, send, snapshot)
 
 N = 12
 # Files restore-platform brings back besides mail, compared byte for byte.
@@ -33,9 +33,7 @@ def test_whole_host_drill(drill_users):
     # empty, only the repository disk (the volume) survives.
     # It keeps its address, and Ansible reaches it over SSH as before (the
     # lab's host key and Ansible's key, as molecule.yml mounts them).
-    address = subprocess.run(["podman", "inspect", SERVER, "--format",
-                              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    address = container_address(SERVER)
     start = time.monotonic()
     subprocess.run(["podman", "rm", "-f", SERVER], check=True, capture_output=True, timeout=300)
     subprocess.run(["podman", "run", "-d", "--name", SERVER, "--hostname", MAILHOST,
