@@ -119,6 +119,45 @@ def test_delegate_sends_as_unit_outsider_cannot(client, unit):
     assert refused["code"] == 553, refused
 
 
+def _acl_attempts(client, person, box, grantee):
+    """`person` logs in and tries to administer the ACL of `box`: MYRIGHTS, then SETACL
+    giving `grantee` every right, then DELETEACL of the owner entry."""
+    return client(f'''
+    with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+        m.login("{person}", "{PASSWORDS[person]}")
+        typ, data = m.myrights('{box}')
+        rights = data[0].decode().rsplit(" ", 1)[-1] if typ == "OK" else None
+        setacl = m.setacl('{box}', "{grantee}", "lrswipkxtea")
+        deleteacl = m.deleteacl('{box}', "owner")
+    out({{"rights": rights, "setacl": setacl[0], "deleteacl": deleteacl[0]}})
+    ''')
+
+
+def test_owner_cannot_share_personal_mailbox(client, unit):
+    """Art. 11.1: nobody lets another use their mailbox. The owner's SETACL/DELETEACL on
+    their own INBOX are refused, and the colleague still cannot open it."""
+    owner, colleague = unit["outsider"], unit["delegates"][0]
+    tried = _acl_attempts(client, owner, "INBOX", colleague)
+    assert tried["setacl"] == "NO" and tried["deleteacl"] == "NO", tried
+    assert tried["rights"] and "a" not in tried["rights"] and "l" in tried["rights"], tried
+    opened = client(f'''
+    with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+        m.login("{colleague}", "{PASSWORDS[colleague]}")
+        out(m.select('"Shared/{owner}/INBOX"', readonly=True)[0])
+    ''')
+    assert opened == "NO", opened
+
+
+def test_delegate_cannot_share_unit_mailbox_further(client, unit):
+    """A delegate's rights on the unit come from the personnel file only: no "a", so
+    SETACL for someone else is refused and the outsider still cannot open it."""
+    delegate, box = unit["delegates"][0], f'"Shared/{unit["address"]}/INBOX"'
+    tried = _acl_attempts(client, delegate, box, unit["outsider"])
+    assert tried["setacl"] == "NO" and tried["deleteacl"] == "NO", tried
+    assert tried["rights"] and "a" not in tried["rights"] and "r" in tried["rights"], tried
+    assert "refused" in _read_unit_inbox(client, unit["outsider"], unit["address"], "none")
+
+
 def test_handover_removes_access_at_once_including_open_session(client, unit, tmp_path, lab_personnel):
     """Art. 9.2: the personnel file drops a delegate; one site.yml run later their open IMAP
     session is gone, a new login cannot open the unit, the remaining delegate still can,
