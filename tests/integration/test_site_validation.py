@@ -82,3 +82,14 @@ def test_missing_vault_password_is_explained(lab_copy: Path, tmp_path: Path):
     assert result.returncode != 0
     assert "no vault password" in out
     assert "VMAIL_VAULT_PASSWORD_FILE" in out
+
+
+def test_trusted_relay_that_is_not_a_network_is_named(lab_copy: Path):
+    replace_in(lab_copy / "group_vars" / "all" / "trusted_relays.yml",
+               "vmail_trusted_relays: []", "vmail_trusted_relays: [192.0.2.0/24, relay.example.net]")
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    out = result.stdout
+    assert "group_vars/all/trusted_relays.yml" in out and "vmail_trusted_relays" in out
+    assert "'relay.example.net'" in out and "'192.0.2.0/24'" not in out
+    assert "Nothing was changed" in out

@@ -58,15 +58,22 @@ def new_message():
     return msg
 def send(msg, port=25, login=None, password=None, sender=None, recipients=None, timeout=120, **options):
     """Send `msg` (an EmailMessage, or raw text/bytes with `sender` and `recipients`) on
-    `port`, after STARTTLS and, with `login`, AUTH. Return {"code", "text", "refused"}:
+    `port`, over TLS (implicit on 465, STARTTLS elsewhere) and, with `login`, AUTH.
+    Return {"code", "text", "refused"}:
     250 once the message is queued ("refused": the recipients the server refused,
     {} if none), or the server's refusal (its code and text; "refused" names the
     recipients when all of them were refused at RCPT)."""
     def decoded(recipients):
         return {k: [code, text.decode(errors="replace")] for k, (code, text) in recipients.items()}
     try:
-        with smtplib.SMTP(HOST, port, timeout=timeout) as s:
-            s.starttls(context=tls_context())
+        # 465 speaks TLS from the first byte (RFC 8314); every other port upgrades with STARTTLS.
+        if port == 465:
+            session = smtplib.SMTP_SSL(HOST, port, timeout=timeout, context=tls_context())
+        else:
+            session = smtplib.SMTP(HOST, port, timeout=timeout)
+        with session as s:
+            if port != 465:
+                s.starttls(context=tls_context())
             if login:
                 s.login(login, password)
             if isinstance(msg, (str, bytes)):
@@ -330,3 +337,24 @@ def new_browser(server_ip):
         driver.quit()
     for profile in profiles:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+WEBMAIL_URL = f"https://{MAILHOST}/"
+
+
+def webmail_wait(driver, seconds=120):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, seconds, poll_frequency=0.2)
+
+
+def webmail_login(driver, user, password):
+    """Log in on Roundcube's form (as a user types it); return once the form's page is gone,
+    so that the next page asked for is not racing the login."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    driver.get(WEBMAIL_URL)
+    webmail_wait(driver).until(EC.presence_of_element_located((By.ID, "rcmloginuser"))).send_keys(user)
+    driver.find_element(By.ID, "rcmloginpwd").send_keys(password)
+    submit = driver.find_element(By.ID, "rcmloginsubmit")
+    submit.click()
+    webmail_wait(driver).until(EC.staleness_of(submit))

@@ -115,10 +115,10 @@ def test_submission_587_starttls_then_auth(client, users):
         s.ehlo()
         auth_after = s.has_extn("auth")
         s.login("{sender}", "{password}")
-        refused = s.sendmail("{sender}", ["{to}"], "Subject: submission 587\\r\\n\\r\\nok\\r\\n")
+        refused = s.sendmail("{sender}", ["{to}"], "From: {sender}\\r\\nSubject: submission 587\\r\\n\\r\\nok\\r\\n")
     with smtplib.SMTP_SSL(HOST, 465, timeout=60, context=tls_context()) as s:
         s.login("{sender}", "{password}")
-        refused465 = s.sendmail("{sender}", ["{to}"], "Subject: submissions 465\\r\\n\\r\\nok\\r\\n")
+        refused465 = s.sendmail("{sender}", ["{to}"], "From: {sender}\\r\\nSubject: submissions 465\\r\\n\\r\\nok\\r\\n")
     out({{"auth_before": auth_before, "auth_after": auth_after, "refused": refused, "refused465": refused465}})
     ''')
     assert result == {"auth_before": False, "auth_after": True, "refused": {}, "refused465": {}}
@@ -196,6 +196,67 @@ def test_sending_as_another_user_refused(client, users):
     ''')
     assert result["code"] == 553, result
     assert "not owned by user" in result["text"]
+
+
+def _submit_with_from(client, login, password, header_from, to, token, port=587):
+    """Log in as `login`, envelope sender `login`, header From `header_from` (None: no From)."""
+    return client(f'''
+    msg = new_message()
+    if {header_from!r} is not None:
+        msg["From"] = {header_from!r}
+    msg["To"] = "{to}"
+    msg["Subject"] = "Thư mạo danh {token}"
+    msg.set_content("Đề nghị chuyển khoản gấp.")
+    out(send(msg, {port}, login="{login}", password="{password}", sender="{login}", recipients=["{to}"]))
+    ''')
+
+
+def test_header_from_of_a_colleague_refused_on_submission(client, users):
+    """Logged in as A, envelope A, From: B (a colleague): one clear 5xx on 587 and 465, nothing
+    delivered; the display name stays free, and a message without From is refused too."""
+    sender, password = users["thu"]
+    colleague, colleague_password = users["kiem"]
+    token = uuid.uuid4().hex
+    for port in (587, 465):
+        forged = _submit_with_from(client, sender, password, f"Giám đốc Sở <{colleague}>", colleague, token, port)
+        assert forged["code"] == 554 and "From address must be your own" in forged["text"], (port, forged)
+    missing = _submit_with_from(client, sender, password, None, colleague, token)
+    assert missing["code"] == 554, missing
+    own = _submit_with_from(client, sender, password, f"Tên hiển thị tùy ý <{sender.upper()}>", colleague,
+                            token + "ok")
+    assert own == QUEUED, own
+    found = _read_back(client, colleague, colleague_password, token, 1)
+    assert [m["subject"] for m in found] == [f"Thư mạo danh {token}ok"], found
+
+
+def test_own_domain_sender_from_outside_refused(client, users):
+    """An outside server on 25, no AUTH, claiming an official of our domain as envelope sender
+    or as header From: refused with a 5xx (no DNS involved); outside mail still flows."""
+    to, password = users["thu"]
+    official, _ = users["kiem"]
+    token = uuid.uuid4().hex
+    result = client(f'''
+    def message(header_from, tag):
+        msg = new_message()
+        msg["From"] = header_from
+        msg["To"] = "{to}"
+        msg["Subject"] = "Chỉ đạo khẩn {token} " + tag
+        msg.set_content("Đề nghị chuyển khoản gấp.")
+        return msg
+    out({{
+        "envelope": send(message("Giám đốc <{official}>", "envelope"), 25, sender="{official}",
+                         recipients=["{to}"]),
+        "header": send(message("Giám đốc <{official}>", "header"), 25, sender="nguoigui@example.net",
+                       recipients=["{to}"]),
+        "outside": send(message("Đối tác <doitac@example.net>", "outside"), 25,
+                        sender="doitac@example.net", recipients=["{to}"]),
+    }})
+    ''')
+    assert result["envelope"]["code"] == 554 and "587" in result["envelope"]["text"], result
+    assert result["header"]["code"] == 554 and "587" in result["header"]["text"], result
+    assert result["outside"] == QUEUED, result
+    found = _read_back(client, to, password, token, 1)
+    assert [m["subject"] for m in found] == [f"Chỉ đạo khẩn {token} outside"], found
 
 
 def test_unit_delegates_may_send_as_the_unit():

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import QUEUED, on_server, run_site, set_password
+from conftest import QUEUED, WEBMAIL_URL, on_server, run_site, set_password, webmail_login, webmail_wait
 
 UNIT = "stttt-ttcntttt"  # in the personnel file
 UNIT_ID = f"unit:{UNIT}"  # in the accounts database
@@ -131,6 +131,69 @@ def _acl_attempts(client, person, box, grantee):
         deleteacl = m.deleteacl('{box}', "owner")
     out({{"rights": rights, "setacl": setacl[0], "deleteacl": deleteacl[0]}})
     ''')
+
+
+def _webmail_identities(driver):
+    """The addresses the logged-in user's identities list shows, as Roundcube's settings show them."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    driver.get(WEBMAIL_URL + "?_task=settings&_action=identities")
+    webmail_wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#identities-table tbody tr")))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#identities-table tbody tr")
+    return sorted({part.split(">")[0].lower() for row in rows for part in row.text.split("<")[1:]})
+
+
+def test_webmail_offers_only_own_and_delegated_addresses(client, unit, new_browser, screenshot):
+    """Roundcube's identities are the login's own address plus the units it is a delegate of:
+    an address cannot be typed (new identities get the own address), and sending from the
+    unit identity in webmail reaches the colleague with the unit as From."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select
+    delegate, outsider = unit["delegates"][0], unit["outsider"]
+    driver = new_browser()
+    webmail_login(driver, delegate, PASSWORDS[delegate])
+    assert _webmail_identities(driver) == sorted([delegate, unit["address"]])
+    driver.get(WEBMAIL_URL + "?_task=settings&_action=add-identity&_framed=1")
+    email = webmail_wait(driver).until(EC.presence_of_element_located((By.NAME, "_email")))
+    screenshot(driver, "unit-identity-add")
+    assert not email.is_enabled() or email.get_attribute("readonly"), "the address can be typed"
+
+    token = uuid.uuid4().hex
+    driver.get(WEBMAIL_URL + "?_task=mail&_action=compose")
+    sender = Select(webmail_wait(driver).until(EC.presence_of_element_located((By.ID, "_from"))))
+    assert sorted(o.text.split("<")[-1].rstrip(">").lower() for o in sender.options) == \
+        sorted([delegate, unit["address"]])
+    sender.select_by_visible_text(next(o.text for o in sender.options if unit["address"] in o.text.lower()))
+    to = webmail_wait(driver).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#compose_to .recipient-input input")))
+    to.send_keys(outsider + ",")
+    driver.find_element(By.ID, "compose-subject").send_keys(f"Đơn vị gửi từ webmail {token}")
+    driver.find_element(By.ID, "composebody").send_keys("Trung tâm trả lời qua webmail.")
+    driver.find_element(By.CSS_SELECTOR, "button.send, a.send").click()
+    webmail_wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#messagestack div.confirmation")))
+    screenshot(driver, "unit-identity-sent")
+    received = client(f'''
+    import time
+    from email import policy
+    from email.parser import BytesParser
+    found = []
+    for _ in range(30):
+        with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+            m.login("{outsider}", "{PASSWORDS[outsider]}")
+            m.select("INBOX", readonly=True)
+            ids = m.search(None, "SUBJECT", "{token}")[1][0].split()
+            found = [str(BytesParser(policy=policy.default).parsebytes(m.fetch(i, "(RFC822)")[1][0][1])["From"])
+                     for i in ids]
+        if found:
+            break
+        time.sleep(1)
+    out(found)
+    ''')
+    assert len(received) == 1 and unit["address"] in received[0].lower(), received
+
+    other = new_browser()
+    webmail_login(other, outsider, PASSWORDS[outsider])
+    assert _webmail_identities(other) == [outsider]
 
 
 def test_owner_cannot_share_personal_mailbox(client, unit):

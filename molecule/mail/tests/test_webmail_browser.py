@@ -18,26 +18,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import MAILHOST, on_server
+from conftest import MAILHOST, WEBMAIL_URL as URL, on_server, webmail_login as login, webmail_wait as wait
 
-URL = f"https://{MAILHOST}/"
 WEAK = "matkhau"
 NEW_PASSWORD = "Phuc#Moi2026x"
 SUBJECT = "Báo cáo tháng 11: thử nghiệm hộp thư điện tử công vụ"
 STATE = {}
-
-
-def wait(driver, seconds=120):
-    return WebDriverWait(driver, seconds, poll_frequency=0.2)
-
-
-def login(driver, user, password):
-    driver.get(URL)
-    wait(driver).until(EC.presence_of_element_located((By.ID, "rcmloginuser"))).send_keys(user)
-    driver.find_element(By.ID, "rcmloginpwd").send_keys(password)
-    driver.find_element(By.ID, "rcmloginsubmit").click()
 
 
 def message_text(driver, kind, seconds=60):
