@@ -31,7 +31,9 @@ from ansible.plugins.action import ActionBase
 # this plugin); importing them is what keeps the accounts out of Jinja.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "filter_plugins"))
 # pylint: disable=wrong-import-position
-from vmail_naming import DEFAULT_QUOTA_BYTES, account_registry, mailbox_accounts  # noqa: E402
+from vmail_naming import (  # noqa: E402
+    DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MAX, account_registry, mailbox_accounts, quota_ceiling, quota_exceptions,
+)
 
 DOCUMENTATION = r"""
 module: vmail_accounts
@@ -58,6 +60,12 @@ options:
     description: Quota of people without a quota field.
     type: int
     default: 524288000
+  quota_max:
+    description:
+      - The quota ceiling of Art. 7 (vmail_quota_max), e.g. 500MB. A person above it needs a
+        quota_exception in the personnel file; those people are returned in quota_exceptions.
+    type: raw
+    default: 500MB
   database_command:
     description:
       - The vmail-accounts command on the task's host. When it is not installed there (first
@@ -85,6 +93,9 @@ units:
   type: int
 registry_added:
   description: Ids added to the registry by this run (or that would be, in check mode).
+  type: list
+quota_exceptions:
+  description: "People above the quota ceiling, one 'id name: quota above ceiling (quota_exception)' each."
   type: list
 ansible_facts:
   description: The fact (default vmail_accounts_json) holding the accounts as JSON text.
@@ -140,7 +151,8 @@ def registry_text(registry: Mapping[str, str]) -> str:
 
 
 def derive(personnel: Any, registry: Any, extension: bool, default_quota_bytes: int,
-           personnel_path: str, registry_path: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+           personnel_path: str, registry_path: str,
+           quota_max: Any = DEFAULT_QUOTA_MAX) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The accounts and the registry to write back; AnsibleActionFail with every problem."""
     if registry is not None and not isinstance(registry, Mapping):
         raise AnsibleActionFail(f"vmail_accounts: the registry {registry_path} must map ids to addresses, "
@@ -148,11 +160,17 @@ def derive(personnel: Any, registry: Any, extension: bool, default_quota_bytes: 
     try:
         accounts = mailbox_accounts(personnel, registry or {}, extension=extension,
                                     default_quota_bytes=default_quota_bytes,
-                                    source=personnel_path, registry_source=registry_path)
+                                    source=personnel_path, registry_source=registry_path, quota_max=quota_max)
         new_registry = account_registry(accounts, registry or {})
     except Exception as exc:  # AnsibleFilterError (or its stand-in): the message lists every problem
         raise AnsibleActionFail(str(exc)) from exc
     return accounts, new_registry
+
+
+def quota_exception_lines(personnel: Any, quota_max: Any = DEFAULT_QUOTA_MAX) -> list[str]:
+    """'id name: quota above ceiling (reason)' for each person above the quota ceiling."""
+    return [f"{e['id']} {e['name']}: {e['quota']} above {e['ceiling']} ({e['quota_exception']})"
+            for e in quota_exceptions(personnel, quota_max)]
 
 
 def write_atomically(path: str, text: str, mode: int = 0o644) -> None:
@@ -174,7 +192,7 @@ class ActionModule(ActionBase):
     """Personnel file -> accounts (fact), registry checked against the database and kept."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("personnel", "registry", "extension", "default_quota_bytes",
+    _VALID_ARGS = frozenset(("personnel", "registry", "extension", "default_quota_bytes", "quota_max",
                              "database_command", "fact", "units_fact"))
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -187,6 +205,11 @@ class ActionModule(ActionBase):
         quota = args.get("default_quota_bytes", DEFAULT_QUOTA_BYTES)
         if isinstance(quota, bool) or not isinstance(quota, int) or quota <= 0:
             raise AnsibleActionFail(f"vmail_accounts: default_quota_bytes must be a positive integer, got {quota!r}")
+        quota_max = args.get("quota_max", DEFAULT_QUOTA_MAX)
+        try:
+            quota_ceiling(quota_max)
+        except Exception as exc:  # AnsibleFilterError (or its stand-in)
+            raise AnsibleActionFail(f"vmail_accounts: {exc}") from exc
         command = str(args.get("database_command", "/usr/local/sbin/vmail-accounts") or "")
         fact = str(args.get("fact") or "vmail_accounts_json")
         units_fact = str(args.get("units_fact") or "vmail_units_json")
@@ -194,7 +217,7 @@ class ActionModule(ActionBase):
         personnel = load_yaml_file(str(personnel_path), "personnel file")
         registry = load_yaml_file(str(registry_path), "registry", missing_ok=True)
         accounts, new_registry = derive(personnel, registry, extension, quota,
-                                        str(personnel_path), str(registry_path))
+                                        str(personnel_path), str(registry_path), quota_max)
         old_registry = {str(k): str(v) for k, v in (registry or {}).items()}
 
         # Before anything is written: the database is the truth about issued addresses.
@@ -217,6 +240,7 @@ class ActionModule(ActionBase):
             accounts=len(accounts),
             units=sum(1 for a in accounts if a["kind"] == "unit"),
             registry_added=sorted(set(new_registry) - set(old_registry)),
+            quota_exceptions=quota_exception_lines(personnel, quota_max),
             # The units as read here, for the plays after (the directory): the personnel
             # file is not parsed a third time.
             ansible_facts={fact: json.dumps(accounts, ensure_ascii=False, separators=(",", ":")),

@@ -6,7 +6,8 @@ policy), as pure, typed functions plus a thin Ansible ``FilterModule``:
 
 * ``vn_localpart``, ``vn_abbrev``: Vietnamese text to ASCII mailbox names;
 * ``password_policy_errors``: the one password policy (also a CLI, see ``main``);
-* ``personnel_errors``: validation of the personnel file (schema, references, registry);
+* ``personnel_errors``: validation of the personnel file (schema, references, registry, the
+  quota ceiling of Art. 7);
 * ``mailbox_accounts``, ``account_registry``, ``naming_plan``: address allocation.
 
 Allocation in one sentence: reserve the role addresses, every registry address (issued
@@ -92,6 +93,8 @@ ABBREVIATED_LEVELS = frozenset({"department", "office"})
 TOWN_PREFIX = "tx"
 PERSON_STATUSES = ("active", "suspended", "left")
 DEFAULT_QUOTA_BYTES = 524288000
+# Art. 7: no mailbox above 500 MB unless the entry says why (quota_exception); vmail_quota_max.
+DEFAULT_QUOTA_MAX = "500MB"
 UNIT_ID_PREFIX = "unit:"
 FIRST_BIRTH_YEAR = 1900
 
@@ -100,10 +103,10 @@ UNIT_REQUIRED = ("id", "name", "level")
 UNIT_OPTIONAL = frozenset({"parent", "delegates", "mailbox", "address", "phone", "fax"})
 PERSON_REQUIRED = ("id", "full_name", "birth_year", "unit", "status")
 PERSON_OPTIONAL = frozenset(
-    {"mailbox", "title", "phone", "fax", "address", "quota", "password_reset",
+    {"mailbox", "title", "phone", "fax", "address", "quota", "quota_exception", "password_reset",
      "exempt_until", "exempt_reason"}
 )
-PERSON_TEXT_FIELDS = ("title", "phone", "fax", "address", "password_reset", "exempt_reason")
+PERSON_TEXT_FIELDS = ("title", "phone", "fax", "address", "quota_exception", "password_reset", "exempt_reason")
 UNIT_TEXT_FIELDS = ("address", "phone", "fax")
 
 # The conjunction "và" ("and") carries no initial in official abbreviations (Art. 4.1a).
@@ -304,6 +307,8 @@ class Person:
     fax: str
     address: str
     quota_bytes: int | None
+    quota: str
+    quota_exception: str
     password_reset: str
     exempt_until: str
 
@@ -360,6 +365,24 @@ def parse_quota(value: Any) -> int:
     if size <= 0:
         raise ValueError(f"must be positive, got {value!r}")
     return size
+
+
+@dataclasses.dataclass(frozen=True)
+class QuotaCeiling:
+    """The largest quota without an exception (Art. 7, vmail_quota_max), as given and in bytes."""
+
+    label: str
+    size_bytes: int
+
+
+def quota_ceiling(value: Any) -> QuotaCeiling:
+    """vmail_quota_max ('500MB' or bytes) -> QuotaCeiling; AnsibleFilterError if it is no size."""
+    try:
+        size = parse_quota(value)
+    except ValueError as exc:
+        raise AnsibleFilterError(f"quota_max (vmail_quota_max, the quota ceiling of Art. 7) {exc}") from exc
+    label = f"{value} bytes" if isinstance(value, int) else str(value).strip()
+    return QuotaCeiling(label=label, size_bytes=size)
 
 
 def _iso_date(value: Any) -> str:
@@ -471,7 +494,7 @@ def _check_unit(errors: _Errors, index: int, entry: Any) -> str | None:
     return unit_id
 
 
-def _check_person(errors: _Errors, index: int, entry: Any, this_year: int) -> str | None:
+def _check_person(errors: _Errors, index: int, entry: Any, this_year: int, ceiling: QuotaCeiling) -> str | None:
     """Validate one person entry's own fields; return their id if usable."""
     where = _describe("people", index, entry, "full_name")
     if not isinstance(entry, Mapping):
@@ -492,13 +515,30 @@ def _check_person(errors: _Errors, index: int, entry: Any, this_year: int) -> st
     _check_mailbox(errors, where, entry)
     for field in PERSON_TEXT_FIELDS:
         _check_text(errors, where, entry, field)
-    if "quota" in entry:
-        try:
-            parse_quota(entry["quota"])
-        except ValueError as exc:
-            errors.add(where, "quota", str(exc))
+    _check_quota(errors, where, entry, ceiling)
     _check_exemption(errors, where, entry)
     return person_id
+
+
+def _check_quota(errors: _Errors, where: str, entry: Mapping, ceiling: QuotaCeiling) -> None:
+    """A quota is a positive size, at most the ceiling unless quota_exception says why."""
+    exception = entry.get("quota_exception")
+    if "quota_exception" in entry and isinstance(exception, str) and not exception.strip():
+        errors.add(where, "quota_exception", "must say why this mailbox may exceed the quota ceiling "
+                   "(e.g. \"Lãnh đạo UBND tỉnh\"), got an empty string")
+    if "quota" not in entry:
+        if "quota_exception" in entry:
+            errors.add(where, "quota", "is required with quota_exception (the quota the exception allows)")
+        return
+    try:
+        size = parse_quota(entry["quota"])
+    except ValueError as exc:
+        errors.add(where, "quota", str(exc))
+        return
+    if size > ceiling.size_bytes and "quota_exception" not in entry:
+        errors.add(where, "quota", f"{entry['quota']} is above the quota ceiling of {ceiling.label} "
+                   f"(vmail_quota_max, Art. 7); lower it to at most {ceiling.label}, or add "
+                   "quota_exception: \"<reason>\" (who decided and why, e.g. \"Lãnh đạo UBND tỉnh\")")
 
 
 def _check_full_name(errors: _Errors, where: str, full_name: Any) -> None:
@@ -612,7 +652,7 @@ def _check_cycles(errors: _Errors, units: Sequence[Any], unit_ids: Sequence[str 
             errors.add(_describe("units", index, units[index], "name"), "parent", f"the parents form a cycle: {chain}")
 
 
-def _schema_errors(personnel: Any, source: str, this_year: int) -> list[str]:
+def _schema_errors(personnel: Any, source: str, this_year: int, ceiling: QuotaCeiling) -> list[str]:
     """Every schema and reference error of a personnel file."""
     errors = _Errors(source)
     if not isinstance(personnel, Mapping):
@@ -629,7 +669,7 @@ def _schema_errors(personnel: Any, source: str, this_year: int) -> list[str]:
     units = units if isinstance(units, list) else []
     people = people if isinstance(people, list) else []
     unit_ids = [_check_unit(errors, i, entry) for i, entry in enumerate(units)]
-    person_ids = [_check_person(errors, i, entry, this_year) for i, entry in enumerate(people)]
+    person_ids = [_check_person(errors, i, entry, this_year, ceiling) for i, entry in enumerate(people)]
     _check_duplicates(errors, "units", units, unit_ids, "name")
     _check_duplicates(errors, "people", people, person_ids, "full_name")
     _check_references(errors, units, unit_ids, people, person_ids)
@@ -682,6 +722,8 @@ def _build_personnel(personnel: Mapping) -> Personnel:
             title=_nfc(p.get("title", "")), phone=p.get("phone", "").strip(), fax=p.get("fax", "").strip(),
             address=_nfc(p.get("address", "")),
             quota_bytes=parse_quota(p["quota"]) if "quota" in p else None,
+            quota=str(p["quota"]).strip() if "quota" in p else "",
+            quota_exception=_nfc(p.get("quota_exception", "")),
             password_reset=p.get("password_reset", ""),
             exempt_until=_iso_date(p["exempt_until"]) if "exempt_until" in p else "",
         )
@@ -817,12 +859,13 @@ def _first_free(person: Person, reserved: Mapping[str, str], extension: bool) ->
 
 
 def _check_all(personnel: Any, source: str, registry: Any, registry_source: str, extension: bool,
-               this_year: int | None = None) -> tuple[list[str], Personnel | None, Allocation | None]:
+               ceiling: QuotaCeiling, this_year: int | None = None,
+               ) -> tuple[list[str], Personnel | None, Allocation | None]:
     """Validate everything; if valid, also allocate. Returns (errors, model, allocation)."""
     if not isinstance(extension, bool):
         raise AnsibleFilterError(f"extension must be true or false, got {extension!r} (use '| bool')")
     year = this_year or datetime.date.today().year
-    errors = _schema_errors(personnel, source, year)
+    errors = _schema_errors(personnel, source, year, ceiling)
     domain = personnel.get("domain") if isinstance(personnel, Mapping) else None
     errors += _registry_errors(registry, domain, registry_source)
     if errors:
@@ -833,14 +876,15 @@ def _check_all(personnel: Any, source: str, registry: Any, registry_source: str,
 
 
 def personnel_errors(personnel: Any, source: str = "personnel.yml", registry: Any = None,
-                     registry_source: str = "registry.yml") -> list[str]:
+                     registry_source: str = "registry.yml", quota_max: Any = DEFAULT_QUOTA_MAX) -> list[str]:
     """All problems of a personnel file and registry, as messages; [] when valid.
 
-    Schema, references, registry, and the address conflicts no ladder can fix (units that
-    come out the same, overrides taken by someone else, overrides moving an issued address).
-    An exhausted ladder is not an error here: see ``naming_plan``.
+    Schema, references, registry, quotas above ``quota_max`` (vmail_quota_max) without a
+    ``quota_exception``, and the address conflicts no ladder can fix (units that come out the
+    same, overrides taken by someone else, overrides moving an issued address). An exhausted
+    ladder is not an error here: see ``naming_plan``.
     """
-    errors, _, _ = _check_all(personnel, source, registry, registry_source, False)
+    errors, _, _ = _check_all(personnel, source, registry, registry_source, False, quota_ceiling(quota_max))
     return errors
 
 
@@ -862,7 +906,7 @@ def _group_unresolved(unresolved: Sequence[Person], suggestions: Mapping[str, st
             group["birth_year"] = members[0].birth_year
         group["people"] = [
             {"id": p.id, "full_name": p.full_name, "birth_year": p.birth_year, "unit": p.unit,
-             "suggested_mailbox": suggestions[p.id]}
+             "suggested_mailbox": suggestions[p.id], "quota": p.quota, "quota_exception": p.quota_exception}
             for p in members
         ]
         group["override_hint"] = "; ".join(
@@ -916,15 +960,21 @@ def _accounts(model: Personnel, allocation: Allocation) -> list[dict[str, Any]]:
 
 def mailbox_accounts(personnel: Any, registry: Any = None, extension: bool = False,
                      default_quota_bytes: int = DEFAULT_QUOTA_BYTES, source: str = "personnel.yml",
-                     registry_source: str = "registry.yml") -> list[dict[str, Any]]:
+                     registry_source: str = "registry.yml", quota_max: Any = DEFAULT_QUOTA_MAX,
+                     ) -> list[dict[str, Any]]:
     """Every mailbox account (units and people), sorted by address.
 
-    Raises AnsibleFilterError with all problems if the file is invalid, or with every
-    unresolved person (grouped by name, with the override to write) if the ladder runs out.
+    Raises AnsibleFilterError with all problems if the file is invalid (a quota above
+    ``quota_max`` without quota_exception included), or with every unresolved person (grouped
+    by name, with the override to write) if the ladder runs out.
     """
     if isinstance(default_quota_bytes, bool) or not isinstance(default_quota_bytes, int) or default_quota_bytes <= 0:
         raise AnsibleFilterError(f"mailbox_accounts: default_quota_bytes must be a positive integer, got {default_quota_bytes!r}")
-    errors, model, allocation = _check_all(personnel, source, registry, registry_source, extension)
+    ceiling = quota_ceiling(quota_max)
+    if default_quota_bytes > ceiling.size_bytes:
+        raise AnsibleFilterError(f"mailbox_accounts: the default quota ({default_quota_bytes} bytes, vmail_mailbox_quota) "
+                                 f"is above the quota ceiling of {ceiling.label} (vmail_quota_max, Art. 7)")
+    errors, model, allocation = _check_all(personnel, source, registry, registry_source, extension, ceiling)
     _raise_if_invalid(errors, source)
     assert model is not None and allocation is not None
     if allocation.unresolved:
@@ -957,25 +1007,65 @@ def account_registry(accounts: Any, old_registry: Any = None) -> dict[str, str]:
     return dict(sorted(registry.items()))
 
 
+def _quota_exceptions(model: Personnel, ceiling: QuotaCeiling) -> list[dict[str, Any]]:
+    """The people whose quota is above the ceiling (each by quota_exception), in file order."""
+    return [
+        {"id": p.id, "name": p.full_name, "unit": p.unit, "quota": p.quota, "quota_bytes": p.quota_bytes,
+         "quota_exception": p.quota_exception, "ceiling": ceiling.label}
+        for p in model.people
+        if p.quota_bytes is not None and p.quota_bytes > ceiling.size_bytes
+    ]
+
+
+def quota_exceptions(personnel: Any, quota_max: Any = DEFAULT_QUOTA_MAX) -> list[dict[str, Any]]:
+    """The people of a valid personnel file above ``quota_max``: id, name, unit, quota, why.
+
+    For a file ``mailbox_accounts`` accepted (every quota above the ceiling has its
+    quota_exception); only the entries with a quota are looked at, so 20k people cost nothing.
+    """
+    ceiling = quota_ceiling(quota_max)
+    people = personnel.get("people") if isinstance(personnel, Mapping) else None
+    result = []
+    for entry in people if isinstance(people, list) else []:
+        if not isinstance(entry, Mapping) or "quota" not in entry:
+            continue
+        try:
+            size = parse_quota(entry["quota"])
+        except ValueError as exc:
+            raise AnsibleFilterError(f"quota_exceptions: id {entry.get('id')}: field 'quota' {exc}") from exc
+        if size > ceiling.size_bytes:
+            result.append({"id": entry.get("id"), "name": _nfc(str(entry.get("full_name", ""))),
+                           "unit": entry.get("unit"), "quota": str(entry["quota"]).strip(), "quota_bytes": size,
+                           "quota_exception": _nfc(str(entry.get("quota_exception", ""))),
+                           "ceiling": ceiling.label})
+    return result
+
+
 def naming_plan(personnel: Any, registry: Any = None, extension: bool = False,
-                source: str = "personnel.yml", registry_source: str = "registry.yml") -> dict[str, list[dict[str, Any]]]:
+                source: str = "personnel.yml", registry_source: str = "registry.yml",
+                quota_max: Any = DEFAULT_QUOTA_MAX) -> dict[str, list[dict[str, Any]]]:
     """What a run would do: new addresses, kept (registry) addresses and unresolved people.
 
     Never raises on an exhausted ladder (the point is to show HR every clash at once); raises
     AnsibleFilterError only if the file or registry is invalid. ``retired`` lists registry
-    entries whose id is gone from the file (their addresses stay reserved).
+    entries whose id is gone from the file (their addresses stay reserved);
+    ``quota_exceptions`` the people above the quota ceiling ``quota_max`` and why.
     """
-    errors, model, allocation = _check_all(personnel, source, registry, registry_source, extension)
+    ceiling = quota_ceiling(quota_max)
+    errors, model, allocation = _check_all(personnel, source, registry, registry_source, extension, ceiling)
     _raise_if_invalid(errors, source)
     assert model is not None and allocation is not None
     registry = registry or {}
-    birth_year = {p.id: p.birth_year for p in model.people}
-    plan: dict[str, list[dict[str, Any]]] = {"new": [], "kept": [], "unresolved": [], "retired": []}
+    people = {p.id: p for p in model.people}
+    plan: dict[str, list[dict[str, Any]]] = {"new": [], "kept": [], "unresolved": [], "retired": [],
+                                             "quota_exceptions": _quota_exceptions(model, ceiling)}
     for account in _accounts(model, allocation):
+        who = people.get(account["id"])
         plan["kept" if account["id"] in registry else "new"].append({
             "id": account["id"], "name": account["display_name"], "address": account["address"],
             "source": account["source"], "kind": account["kind"], "unit": account["unit"],
-            "birth_year": birth_year.get(account["id"]),
+            "birth_year": who.birth_year if who else None, "quota": who.quota if who else "",
+            "quota_exception": who.quota_exception if who else "",
         })
     plan["unresolved"] = _group_unresolved(allocation.unresolved, allocation.suggestions)
     known = set(allocation.chosen) | {p.id for p in model.people}
@@ -983,7 +1073,8 @@ def naming_plan(personnel: Any, registry: Any = None, extension: bool = False,
     return plan
 
 
-NAMING_PLAN_CSV_COLUMNS = ("status", "id", "full_name", "birth_year", "unit", "address", "source", "hint")
+NAMING_PLAN_CSV_COLUMNS = ("status", "id", "full_name", "birth_year", "unit", "address", "source", "hint",
+                           "quota", "quota_exception")
 
 
 def naming_plan_csv(plan: Any) -> str:
@@ -996,12 +1087,14 @@ def naming_plan_csv(plan: Any) -> str:
     for group in plan["unresolved"]:
         for person in group["people"]:
             writer.writerow(["unresolved", person["id"], person["full_name"], person["birth_year"], person["unit"],
-                             "", "", f"mailbox: {person['suggested_mailbox']}"])
+                             "", "", f"mailbox: {person['suggested_mailbox']}", person.get("quota", ""),
+                             person.get("quota_exception", "")])
     for status in ("new", "kept"):
         for entry in plan[status]:
             year = entry.get("birth_year")
             writer.writerow([status, entry["id"], entry["name"], "" if year is None else year, entry["unit"],
-                             entry["address"], entry["source"], ""])
+                             entry["address"], entry["source"], "", entry.get("quota", ""),
+                             entry.get("quota_exception", "")])
     return out.getvalue()
 
 
@@ -1051,8 +1144,13 @@ options:
   _input: {description: The parsed personnel file., type: dict, required: true}
   source: {description: File name used in messages., type: str, default: personnel.yml}
   registry: {description: Issued addresses, id to address., type: dict, default: {}}
+  registry_source: {description: Registry file name used in messages., type: str, default: registry.yml}
+  quota_max:
+    description: Quota ceiling (vmail_quota_max, Art. 7); a larger quota needs quota_exception.
+    type: raw
+    default: 500MB
 """,
-        "{{ personnel | personnel_errors('inventories/lab/personnel.yml', registry) }}",
+        "{{ personnel | personnel_errors('inventories/lab/personnel.yml', registry, quota_max=vmail_quota_max) }}",
     ),
     "mailbox_accounts": (
         r"""
@@ -1063,6 +1161,10 @@ options:
   registry: {description: Issued addresses, id to address., type: dict, default: {}}
   extension: {description: Use the extension rung beyond the regulation (issue 10)., type: bool, default: false}
   default_quota_bytes: {description: Quota of people without a quota field., type: int, default: 524288000}
+  quota_max:
+    description: Quota ceiling (vmail_quota_max, Art. 7); a larger quota needs quota_exception.
+    type: raw
+    default: 500MB
 """,
         "{{ personnel | mailbox_accounts(registry, extension=false) }}",
     ),
@@ -1079,18 +1181,22 @@ options:
     "naming_plan": (
         r"""
 name: naming_plan
-short_description: New, kept and unresolved addresses, without failing on clashes
+short_description: New, kept and unresolved addresses, and quota exceptions, without failing on clashes
 options:
   _input: {description: The parsed personnel file., type: dict, required: true}
   registry: {description: Issued addresses, id to address., type: dict, default: {}}
   extension: {description: Use the extension rung., type: bool, default: false}
+  quota_max:
+    description: Quota ceiling (vmail_quota_max); people above it are listed in quota_exceptions.
+    type: raw
+    default: 500MB
 """,
         "{{ personnel | naming_plan(registry) }}",
     ),
     "naming_plan_csv": (
         r"""
 name: naming_plan_csv
-short_description: A naming plan as CSV (status,id,full_name,birth_year,unit,address,source,hint)
+short_description: A naming plan as CSV (status,id,full_name,birth_year,unit,address,source,hint,quota,quota_exception)
 options:
   _input: {description: The dict returned by naming_plan., type: dict, required: true}
 """,

@@ -225,7 +225,10 @@ def build_people(count: int, seed: int, units: Sequence[dict[str, Any]]) -> list
             entry["exempt_until"] = f"{rnd.randint(2026, 2027)}-{rnd.randint(1, 12):02d}-28"
             entry["exempt_reason"] = rnd.choice(["Nghỉ thai sản", "Biệt phái", "Đi học dài hạn"])
         if rank == 0 and level_of[entry["unit"]] == "department":
-            entry["quota"] = "1GB"  # heads of department get more (Art. 7 allows by decision)
+            # Heads of department get more: above the 500 MB ceiling of Art. 7 only with the
+            # reason written down (quota_exception, shown in the naming plan).
+            entry["quota"] = "1GB"
+            entry["quota_exception"] = "Lãnh đạo sở (Giám đốc)"
     people += [{"id": pid, "full_name": name, "birth_year": year, "unit": unit, "title": "Chuyên viên",
                 "status": status} for pid, name, year, unit, status in TEST_PEOPLE]
     return people

@@ -6,6 +6,7 @@ run before the connectivity check is even reached.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import ansible_env, run_playbook
@@ -36,6 +37,29 @@ def test_negative_quota_is_refused(lab_copy: Path):
     out = result.stdout
     assert "vmail_mailbox_quota (-5MB)" in out
     assert "group_vars/all/sizes.yml" in out
+
+
+def test_quota_above_the_ceiling_is_refused(lab_copy: Path):
+    # Issue 20 item 6: person 0001 (Giám đốc, quota 1GB) loses the reason that lets them exceed 500MB.
+    replace_in(lab_copy / "personnel.yml", '    quota_exception: "Lãnh đạo sở (Giám đốc)"\n', "")
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    # The YAML callback wraps long messages and doubles single quotes in them.
+    out = " ".join(result.stdout.split()).replace("''", "'")
+    assert "The personnel file is not valid; nothing was changed" in out
+    assert "people[0] (id 0001, Lê Minh Hiếu): field 'quota': 1GB is above the quota ceiling of 500MB" in out
+    assert "vmail_quota_max" in out and "quota_exception" in out
+    # Only that entry: the other heads of department keep their exception.
+    assert set(re.findall(r"\(id (\w+), [^)]*\): field 'quota': \S+ is above the quota ceiling", out)) == {"0001"}
+
+
+def test_default_quota_above_the_ceiling_is_refused(lab_copy: Path):
+    replace_in(lab_copy / "group_vars" / "all" / "sizes.yml", "vmail_quota_max: 500MB", "vmail_quota_max: 400MB")
+    result = site(lab_copy)
+    assert_stopped_before_hosts(result)
+    out = result.stdout
+    assert "vmail_mailbox_quota (500MB)" in out and "vmail_quota_max (400MB" in out
+    assert "group_vars/all/sizes.yml" in out and "Nothing was changed" in out
 
 
 def test_missing_domain_is_named(lab_copy: Path):

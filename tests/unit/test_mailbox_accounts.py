@@ -64,8 +64,8 @@ def test_name_without_middle_skips_repeated_forms(personnel: dict[str, Any]) -> 
 
 
 def test_account_shape(personnel: dict[str, Any]) -> None:
-    personnel["people"][0].update(quota="1GB", password_reset="2026-01", fax="0273 3 871 000",
-                                  address="Số 1 đường 30/4")
+    personnel["people"][0].update(quota="1GB", quota_exception="Lãnh đạo sở", password_reset="2026-01",
+                                  fax="0273 3 871 000", address="Số 1 đường 30/4")
     accounts = mailbox_accounts(personnel, {}, default_quota_bytes=1000)
     assert all(set(a) == ACCOUNT_KEYS for a in accounts)
     assert [a["address"] for a in accounts] == sorted(a["address"] for a in accounts)

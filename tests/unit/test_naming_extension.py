@@ -84,7 +84,7 @@ def test_naming_plan_groups_unresolved_by_name(crowded: dict[str, Any]) -> None:
     assert hieu["birth_year"] == 1977
     assert [p["id"] for p in hieu["people"]] == ["0104", "0105"]
     assert hieu["people"][0] == {"id": "0104", "full_name": "Lê Minh Hiếu", "birth_year": 1977, "unit": "stttt",
-                                 "suggested_mailbox": "leminhhieu1977"}
+                                 "suggested_mailbox": "leminhhieu1977", "quota": "", "quota_exception": ""}
     assert "mailbox: leminhhieu1977" in hieu["override_hint"] and "mailbox: leminhhieu1977.2" in hieu["override_hint"]
     assert len(plan["new"]) == len(crowded["units"]) + len(NAMESAKES) - 3
     assert plan["kept"] == [] and plan["retired"] == []
@@ -113,8 +113,8 @@ def test_writing_the_suggested_overrides_resolves_everything(crowded: dict[str, 
 
 def test_naming_plan_csv(crowded: dict[str, Any]) -> None:
     lines = naming_plan_csv(naming_plan(crowded, {})).splitlines()
-    assert lines[0] == "status,id,full_name,birth_year,unit,address,source,hint"
-    assert lines[1] == "unresolved,0104,Lê Minh Hiếu,1977,stttt,,,mailbox: leminhhieu1977"
+    assert lines[0] == "status,id,full_name,birth_year,unit,address,source,hint,quota,quota_exception"
+    assert lines[1] == "unresolved,0104,Lê Minh Hiếu,1977,stttt,,,mailbox: leminhhieu1977,,"
     assert sum(line.startswith("new,") for line in lines) == len(crowded["units"]) + len(NAMESAKES) - 3
 
 

@@ -178,3 +178,31 @@ def test_mismatches_are_exactly_the_ids_whose_database_address_differs(database,
     assert f"for {len(mismatches)} account(s)" in message
     # One "; " per further mismatch shown, and the one before "nothing was changed".
     assert message.count("; ") == max(0, min(len(mismatches), plugin.SHOWN_MISMATCHES) - 1) + 1
+
+
+def test_quota_ceiling_is_applied_and_the_exceptions_returned(monkeypatch, files, personnel):
+    """Issue 20 item 6: above quota_max only with quota_exception; the run reports who and why."""
+    path = Path(files["personnel"])
+    personnel["people"][0]["quota"] = "1GB"
+    path.write_text(yaml.safe_dump(personnel, allow_unicode=True), encoding="utf-8")
+    action, commands = make_action(monkeypatch, dict(files))
+    with pytest.raises(AnsibleActionFail, match=r"\(id 0001, Lê Minh Hiếu\): field 'quota': 1GB is above the quota "
+                                                r"ceiling of 500MB"):
+        action.run(task_vars={})
+    assert not Path(files["registry"]).exists() and commands == []
+
+    personnel["people"][0]["quota_exception"] = "Lãnh đạo sở"
+    path.write_text(yaml.safe_dump(personnel, allow_unicode=True), encoding="utf-8")
+    action, _ = make_action(monkeypatch, dict(files))
+    result = action.run(task_vars={})
+    assert result["quota_exceptions"] == ["0001 Lê Minh Hiếu: 1GB above 500MB (Lãnh đạo sở)"]
+    # A higher ceiling: nobody is above it.
+    action, _ = make_action(monkeypatch, {**files, "quota_max": "2GB"}, database=yaml.safe_load(
+        Path(files["registry"]).read_text(encoding="utf-8")))
+    assert action.run(task_vars={})["quota_exceptions"] == []
+
+
+def test_a_bad_quota_max_is_refused(monkeypatch, files):
+    action, _ = make_action(monkeypatch, {**files, "quota_max": "lots"})
+    with pytest.raises(AnsibleActionFail, match="vmail_accounts: quota_max"):
+        action.run(task_vars={})
