@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import string
+import sys
 import tempfile
 from typing import Any
 
@@ -23,6 +24,10 @@ import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.parsing.vault import VaultLib
 from ansible.plugins.action import ActionBase
+
+# The one password policy (Art. 8.1), as vmail_accounts.py imports the naming rules.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "filter_plugins"))
+from vmail_naming import password_policy_errors  # noqa: E402  pylint: disable=wrong-import-position
 
 DOCUMENTATION = r"""
 module: vmail_initial_passwords
@@ -81,7 +86,8 @@ def dump_unit_file(content: dict[str, Any]) -> str:
 
 
 def generate_password(length: int) -> str:
-    """Return a random password with every class Art. 8.1 requires."""
+    """Return a random password with every class Art. 8.1 requires, checked by the policy
+    every other path uses (so generator and checker cannot drift apart)."""
     if length < 8:
         raise ValueError("length must be at least 8")
     rng = secrets.SystemRandom()
@@ -89,7 +95,11 @@ def generate_password(length: int) -> str:
     pool = UPPER + LOWER + DIGITS + SPECIAL
     chars += [rng.choice(pool) for _ in range(length - len(chars))]
     rng.shuffle(chars)
-    return "".join(chars)
+    password = "".join(chars)
+    reasons = password_policy_errors(password)
+    if reasons:
+        raise AnsibleActionFail(f"generated initial password breaks the policy: {'; '.join(reasons)}")
+    return password
 
 
 def wanted_files(accounts: list[dict[str, Any]], existing: dict[str, dict[str, Any]],
@@ -107,6 +117,13 @@ def wanted_files(accounts: list[dict[str, Any]], existing: dict[str, dict[str, A
             generated.append(account["id"])
         else:
             password = old["password"]
+            # A password typed into a vault file by hand gets the same policy as any other.
+            reasons = password_policy_errors(password) if isinstance(password, str) else ["is not a string"]
+            if reasons:
+                raise AnsibleActionFail(
+                    f"vmail_initial_passwords: {account['unit']}.vault.yml, account {account['id']}"
+                    f" ({account['address']}): the initial password breaks Art. 8.1: {'; '.join(reasons)}."
+                    " Put a compliant one there, or delete the entry to have one generated. Nothing was changed.")
         unit_file = files.setdefault(account["unit"], {
             "unit": account["unit"], "unit_name": account["unit_name"], "accounts": {}})
         unit_file["accounts"][account["id"]] = {

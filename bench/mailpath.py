@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
             users = rcpts + recipients(inventory, 40)[len(rcpts):]
             for user in users:
-                container.sh(f"vmail-accounts set-password {shlex_quote(user)}", stdin=BENCH_PASSWORD)
+                container.sh(f"vmail-accounts set-password --changed-by-user {shlex_quote(user)}", stdin=BENCH_PASSWORD)
             scheme = container.sh(f"sqlite3 /var/lib/vmail/accounts.sqlite \"SELECT substr(password, 1, 14) FROM "
                                   f"accounts WHERE address = '{users[0]}'\"").strip()
             rows = {}

@@ -131,8 +131,8 @@ PASSWORD_REASONS = {
         "vi": "phải có ít nhất một chữ số (0-9)",
     },
     "special": {
-        "en": "must contain a special character such as ! # % & * $",
-        "vi": "phải có ít nhất một ký tự đặc biệt, ví dụ ! # % & * $",
+        "en": "must contain a special character such as ! # % & * $ (a space does not count)",
+        "vi": "phải có ít nhất một ký tự đặc biệt, ví dụ ! # % & * $ (dấu cách không được tính)",
     },
 }
 PASSWORD_LANGS = ("en", "vi")
@@ -244,15 +244,18 @@ def _extension_forms(words: Sequence[str], birth_year: int) -> Iterator[str]:
 
 
 def _is_special(char: str) -> bool:
-    """Printable non-alphanumeric ASCII counts as special (the regulation's list is examples)."""
-    return " " <= char <= "~" and not char.isalnum()
+    """Visible non-alphanumeric ASCII counts as special: the regulation's list (! # % & *, and
+    $ in its example) is of examples, all of them visible symbols. A space may be part of a
+    password but is not the special character: it is not a symbol, and it is the character
+    users and clients most often add or lose by accident."""
+    return "!" <= char <= "~" and not char.isalnum()
 
 
 def password_policy_errors(password: str, lang: str = "en") -> list[str]:
     """Reasons why ``password`` breaks Art. 8.1, in ``lang`` ('en' or 'vi'); [] if compliant.
 
     At least 8 characters, an upper-case letter, a lower-case letter, a digit and a special
-    character (any printable non-alphanumeric ASCII character).
+    character (any visible non-alphanumeric ASCII character; a space does not count).
     """
     if lang not in PASSWORD_LANGS:
         raise AnsibleFilterError(f"password_policy_errors: lang must be one of {PASSWORD_LANGS}, got {lang!r}")

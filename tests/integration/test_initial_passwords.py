@@ -134,3 +134,27 @@ def test_accounts_as_json_text_and_passwords_as_a_fact(tmp_path: Path):
     stored = {**decrypt(tmp_path, "stttt")["accounts"], **decrypt(tmp_path, "chogao")["accounts"]}
     expected = ",".join(stored[aid]["password"] for aid in sorted(stored))
     assert shown["digest"] == hashlib.sha256(expected.encode()).hexdigest()
+
+
+def test_weak_password_typed_into_a_vault_file_is_refused(tmp_path: Path):
+    """One policy everywhere a password is set: an initial password an operator typed into a
+    unit's vault file is checked like any other; the run stops naming file and account."""
+    (tmp_path / "vault-pass").write_text("test-vault-password\n")
+    accounts = [account("0001", "stttt"), account("0002", "stttt")]
+    keep(tmp_path, accounts)
+    content = decrypt(tmp_path, "stttt")
+    content["accounts"]["0002"]["password"] = "Matkhau 2026"  # a space is not the special character
+    vault_file = tmp_path / "credentials" / "stttt.vault.yml"
+    vault_env = ansible_env(VMAIL_VAULT_PASSWORD_FILE=str(tmp_path / "vault-pass"))
+    subprocess.run([str(VENV_BIN / "ansible-vault"), "encrypt", "--output", str(vault_file), "-"],
+                   input=yaml.safe_dump(content, allow_unicode=True), capture_output=True, text=True,
+                   check=True, cwd=REPO, env=vault_env)
+    before = vault_file.read_bytes()
+    playbook = tmp_path / "keep.yml"
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps({"dir": str(tmp_path / "credentials"), "accounts": accounts}))
+    result = run_playbook("-i", "localhost,", "-c", "local", str(playbook), "-e", f"@{extra}", env=vault_env)
+    assert result.returncode != 0
+    assert "stttt.vault.yml, account 0002" in result.stdout and "Art. 8.1" in result.stdout, result.stdout
+    assert "special character" in result.stdout, result.stdout
+    assert vault_file.read_bytes() == before

@@ -1,9 +1,11 @@
-"""vmail-accounts set-initial: many initial passwords hashed in parallel, each verifiable."""
+"""vmail-accounts: set-initial hashes many initial passwords in parallel, each verifiable;
+set-password applies the one policy and leaves an admin reset on must-change."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -17,13 +19,69 @@ with warnings.catch_warnings():
     import crypt  # pylint: disable=deprecated-module
 
 TOOL = REPO / "roles" / "mail_accounts" / "files" / "usr" / "local" / "sbin" / "vmail-accounts"
+# Where the role installs filter_plugins/vmail_naming.py on hosts; here, the file itself.
+POLICY_ENV = {"VMAIL_PASSWORD_POLICY": str(REPO / "filter_plugins" / "vmail_naming.py")}
+
+
+def run_tool(db: Path, *args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-W", "ignore", str(TOOL), "--db", str(db), *args], input=stdin,
+                          text=True, capture_output=True, check=False,
+                          env={**os.environ, **POLICY_ENV, **(env or {})})
 
 
 def tool(db: Path, *args: str, stdin: str = "") -> dict:
     """Run the command with this interpreter; its JSON answer."""
-    proc = subprocess.run([sys.executable, "-W", "ignore", str(TOOL), "--db", str(db), *args], input=stdin,
-                          text=True, capture_output=True, check=True)
+    proc = run_tool(db, *args, stdin=stdin)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout)
+
+
+def _one_account(tmp_path: Path) -> Path:
+    db = tmp_path / "accounts.sqlite"
+    accounts = [{"id": "0001", "kind": "person", "localpart": "u1", "address": "u1@tiengiang.gov.vn",
+                 "status": "active", "quota_bytes": 1}]
+    tool(db, "sync", "--json", "-", stdin=json.dumps({"domain": "tiengiang.gov.vn", "accounts": accounts}))
+    tool(db, "set-initial", stdin=json.dumps({"0001": "Init#0001pw"}))
+    return db
+
+
+def _row(db: Path) -> tuple:
+    return sqlite3.connect(db).execute("SELECT password, initial_password FROM accounts WHERE id = '0001'").fetchone()
+
+
+def test_set_password_refuses_a_weak_password_with_reasons_in_both_languages(tmp_path: Path) -> None:
+    db = _one_account(tmp_path)
+    before = _row(db)
+    weak = run_tool(db, "set-password", "u1@tiengiang.gov.vn", stdin="weak\n")
+    assert weak.returncode == 1
+    msg = json.loads(weak.stdout)["msg"]
+    assert "Mật khẩu không đạt yêu cầu" in msg and "phải có ít nhất 8 ký tự" in msg, msg
+    assert "Password refused" in msg and "at least 8 characters" in msg, msg
+    assert _row(db) == before
+    # A space is allowed in a password, but it is not the special character.
+    spaced = run_tool(db, "set-password", "u1@tiengiang.gov.vn", stdin="Doi Matkhau 2026\n")
+    assert spaced.returncode == 1 and "dấu cách không được tính" in spaced.stdout, spaced.stdout
+    assert _row(db) == before
+
+
+def test_admin_reset_leaves_must_change_and_the_owner_clears_it(tmp_path: Path) -> None:
+    db = _one_account(tmp_path)
+    sqlite3.connect(db).execute("UPDATE accounts SET initial_password = 0").connection.commit()
+    reset = tool(db, "set-password", "u1@tiengiang.gov.vn", stdin="Dat Lai#2026\n")
+    assert reset["must_change"] is True and _row(db)[1] == 1
+    chosen = tool(db, "set-password", "--changed-by-user", "u1@tiengiang.gov.vn", stdin="Tu Chon#2026\n")
+    assert chosen["must_change"] is False and _row(db)[1] == 0
+    hashed = _row(db)[0].removeprefix("{SHA512-CRYPT}")
+    assert crypt.crypt("Tu Chon#2026", hashed) == hashed
+
+
+def test_set_password_without_the_policy_sets_nothing(tmp_path: Path) -> None:
+    db = _one_account(tmp_path)
+    before = _row(db)
+    missing = run_tool(db, "set-password", "u1@tiengiang.gov.vn", stdin="Doi#Matkhau2026\n",
+                       env={"VMAIL_PASSWORD_POLICY": str(tmp_path / "absent.py")})
+    assert missing.returncode == 1 and "is missing" in missing.stdout, missing.stdout
+    assert _row(db) == before
 
 
 def test_set_initial_hashes_a_batch_larger_than_one_pool_chunk(tmp_path: Path) -> None:
@@ -94,17 +152,13 @@ def test_writers_publish_where_a_postgresql_copy_is_configured(tmp_path: Path) -
     """With /etc/vmail/accounts-publish.json (here VMAIL_ACCOUNTS_PUBLISH) a password change
     is mirrored at once; a copy that cannot be reached makes the command fail loudly (the
     SQLite change stands, the next write or run publishes it). Without it, nothing is tried."""
-    import os  # pylint: disable=import-outside-toplevel
-
     db = tmp_path / "accounts.sqlite"
     accounts = [{"id": "0001", "kind": "person", "localpart": "u1", "address": "u1@tiengiang.gov.vn",
                  "status": "active", "quota_bytes": 1}]
     tool(db, "sync", "--json", "-", stdin=json.dumps({"domain": "tiengiang.gov.vn", "accounts": accounts}))
 
     def set_password(env: dict) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-W", "ignore", str(TOOL), "--db", str(db), "set-password",
-                               "u1@tiengiang.gov.vn"], input="Doi#Matkhau2026", text=True, capture_output=True,
-                              check=False, env={**os.environ, **env})
+        return run_tool(db, "set-password", "u1@tiengiang.gov.vn", stdin="Doi#Matkhau2026", env=env)
 
     alone = set_password({"VMAIL_ACCOUNTS_PUBLISH": str(tmp_path / "absent.json")})
     assert alone.returncode == 0, alone.stdout + alone.stderr

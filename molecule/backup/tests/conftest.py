@@ -214,7 +214,7 @@ def addresses():
 def drill_users(addresses):
     """The drill's two people with a known password (as users who changed theirs)."""
     for acc_id, password in PASSWORDS.items():
-        on_server(f"/usr/local/sbin/vmail-accounts set-password {addresses[acc_id]}", stdin=password)
+        on_server(f"/usr/local/sbin/vmail-accounts set-password --changed-by-user {addresses[acc_id]}", stdin=password)
     return [(addresses[acc_id], password) for acc_id, password in PASSWORDS.items()]
 
 

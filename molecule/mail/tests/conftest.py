@@ -222,7 +222,7 @@ def addresses():
 def users(addresses):
     """Give the test people a known password (as a user changing theirs would)."""
     for acc_id, password in PASSWORDS.items():
-        on_server(f"/usr/local/sbin/vmail-accounts set-password {addresses[acc_id]}", stdin=password)
+        on_server(f"/usr/local/sbin/vmail-accounts set-password --changed-by-user {addresses[acc_id]}", stdin=password)
     return {
         "thu": (addresses["9001"], PASSWORDS["9001"]),
         "kiem": (addresses["9002"], CHANGED_PASSWORD_9002),
@@ -249,7 +249,7 @@ def run_site(tmp_path, tags, personnel=None, registry=None):
 
 def set_password(address, password):
     """Give an account a known password, as the user would in webmail."""
-    on_server(f"/usr/local/sbin/vmail-accounts set-password {address}", stdin=password)
+    on_server(f"/usr/local/sbin/vmail-accounts set-password --changed-by-user {address}", stdin=password)
 
 
 # ------------------------------------------------ webmail: a real browser on the control node

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import yaml
 
-from conftest import CHANGED_PASSWORD_9002, on_server, run_site
+from conftest import CHANGED_PASSWORD_9002, on_server, run_site, set_password
 
 DB = "/var/lib/vmail/accounts.sqlite"
+ACCOUNTS = "/usr/local/sbin/vmail-accounts"
 
 
 def sql(query):
@@ -37,6 +38,38 @@ def test_password_changed_by_user_survives_later_runs(client, users):
     out(typ)
     ''')
     assert result == "OK"
+
+
+def _imap_login(client, user, password):
+    """'OK', or the server's refusal text, for an IMAP login from the client container."""
+    return client(f'''
+    try:
+        with imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls_context()) as m:
+            out(m.login("{user}", "{password}")[0])
+    except imaplib.IMAP4.error as e:
+        out(str(e))
+    ''')
+
+
+def test_admin_reset_follows_the_policy_and_leaves_must_change(client, users):
+    """Art. 8.1, 9.3, 10.1: `vmail-accounts set-password` (an operator's reset) refuses a weak
+    password with the reasons in Vietnamese and English and changes nothing; a compliant reset
+    leaves the account on must-change (IMAP refused with the reason, webmail only) until the
+    owner picks their own (the webmail's --changed-by-user)."""
+    user, password = users["khoa"]
+    weak = on_server(f"{ACCOUNTS} set-password {user}", stdin="weak\n", check=False)
+    assert weak.returncode == 1, weak.stdout
+    assert "Mật khẩu không đạt yêu cầu" in weak.stdout and "phải có ít nhất 8 ký tự" in weak.stdout, weak.stdout
+    assert "Password refused" in weak.stdout and "at least 8 characters" in weak.stdout, weak.stdout
+    assert _imap_login(client, user, password) == "OK"
+    try:
+        reset = json.loads(on_server(f"{ACCOUNTS} set-password {user}", stdin="Dat#Lai2026x\n").stdout)
+        assert reset["must_change"] is True, reset
+        refused = _imap_login(client, user, "Dat#Lai2026x")
+        assert refused != "OK" and "mat khau ban dau" in refused, refused
+    finally:
+        set_password(user, password)
+    assert _imap_login(client, user, password) == "OK"
 
 
 def test_sync_is_idempotent_and_keeps_passwords():

@@ -49,7 +49,7 @@ def fresh_people(count):
             units.add(row["unit"])
     assert len(picked) >= count, rows
     for row in picked[:count]:
-        on_server(f"{ACCOUNTS} set-password {row['address']}", stdin=PASSWORD)
+        on_server(f"{ACCOUNTS} set-password --changed-by-user {row['address']}", stdin=PASSWORD)
     return picked[:count]
 
 

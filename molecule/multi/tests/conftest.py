@@ -43,7 +43,7 @@ def on(host, command, stdin=None, check=True):
 
 def set_password(address, password):
     """As a user changing theirs: written on the accounts host (the mail store)."""
-    on(STORE, f"/usr/local/sbin/vmail-accounts set-password {address}", stdin=password)
+    on(STORE, f"/usr/local/sbin/vmail-accounts set-password --changed-by-user {address}", stdin=password)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@
  * (vmail_naming.py check-password --lang vi|en): exit 0 = compliant, exit 1 =
  * one reason per line. Nothing about the policy is written here.
  *
- * Save: pipes the new password to "vmail-accounts set-password ADDRESS" via a
+ * Save: pipes the new password to "vmail-accounts set-password --changed-by-user
+ * ADDRESS" (the owner's change: clears must-change) via a
  * narrow sudo rule; that tool hashes it and clears the initial-password mark.
  * The password plugin has already checked the current password (form field and
  * an IMAP login) before save() is called.
@@ -84,7 +85,7 @@ class rcube_vmail_password
     public function save($currpass, $newpass, $username)
     {
         $cmd = rcmail::get_instance()->config->get('password_vmail_save_cmd',
-            '/usr/bin/sudo -n /usr/local/sbin/vmail-accounts set-password');
+            '/usr/bin/sudo -n /usr/local/sbin/vmail-accounts set-password --changed-by-user');
         list($code, $lines) = self::run($cmd . ' ' . escapeshellarg($username), $newpass);
         return $code === 0 ? PASSWORD_SUCCESS : PASSWORD_ERROR;
     }
