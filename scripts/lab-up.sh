@@ -36,8 +36,10 @@ for spec in "${containers[@]}"; do
         # (images/debian12/lab-ssh/vmail-lab.conf). The journal lives on a
         # volume: podman's systemd mode would put a tmpfs there, and a restart
         # would lose the lines the daily counters and the lifecycle job read.
+        # NET_ADMIN in the container's own network namespace: fail2ban's
+        # nftables bans work there and change nothing on this machine.
         podman run -d --name "$container" --hostname "$fqdn" \
-            --network "$network" --ip "$address" \
+            --network "$network" --ip "$address" --cap-add=NET_ADMIN \
             -v "$PWD/$ssh_dir/container:/etc/ssh/vmail-lab:ro" \
             -v "$PWD/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro" \
             -v "$container-journal:/var/log/journal" \

@@ -56,7 +56,7 @@ def test_admin_reset_follows_the_policy_and_leaves_must_change(client, users):
     password with the reasons in Vietnamese and English and changes nothing; a compliant reset
     leaves the account on must-change (IMAP refused with the reason, webmail only) until the
     owner picks their own (the webmail's --changed-by-user)."""
-    user, password = users["khoa"]
+    user, password = users["kiem"]
     weak = on_server(f"{ACCOUNTS} set-password {user}", stdin="weak\n", check=False)
     assert weak.returncode == 1, weak.stdout
     assert "Mật khẩu không đạt yêu cầu" in weak.stdout and "phải có ít nhất 8 ký tự" in weak.stdout, weak.stdout
