@@ -44,7 +44,10 @@ for i in "${!names[@]}"; do
     echo "=== why ${names[$i]} failed (whole output: $log)"
     # Ansible's failed tasks with their messages, pytest's failures (not
     # Ansible's "FAILED - RETRYING"); otherwise (linters) the end of the output.
-    excerpt=$(grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR ' "$log" | head -n 120 || true)
+    # Molecule's idempotence step names the tasks that changed on the second
+    # run ("Idempotence test failed because of ..." then "* [host] => task").
+    excerpt=$( { grep -n -A30 'Idempotence test failed' "$log" | grep -E 'Idempotence test failed|\* \[' ;
+                 grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR ' "$log"; } | head -n 120 || true)
     if [ -n "$excerpt" ]; then echo "$excerpt"; else tail -n 40 "$log"; fi
 done
 passed=0; failed=0
