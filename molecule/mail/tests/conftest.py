@@ -89,6 +89,10 @@ def send(msg, port=25, login=None, password=None, sender=None, recipients=None, 
         return {"code": e.smtp_code, "text": e.smtp_error.decode(errors="replace"), "refused": {}}
 '''
 
+# The standard test virus and test spam: ClamAV and Rspamd refuse them.
+EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
 # What the client's send() returns for a message queued for every recipient.
 QUEUED = {"code": 250, "text": "queued", "refused": {}}
 

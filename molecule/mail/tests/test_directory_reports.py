@@ -6,6 +6,9 @@
 * Known messages and logins made from the client are counted by the daily counter job
   (vmail-stats collect) exactly, and playbooks/report.yml run against this server writes CSVs
   whose numbers moved by exactly what the test did.
+* The report counts up to the moment it runs (issue 21 item 5): a GTUBE refusal, an EICAR
+  refusal and a submission move its spam, virus and sent figures by one each, with no
+  counter job run by hand.
 """
 import csv
 import io
@@ -20,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SERVER, on_server
+from conftest import EICAR, GTUBE, SERVER, UNIT, on_server
 
 REPO = Path(__file__).resolve().parents[3]
 PERSONNEL = yaml.safe_load((REPO / "inventories/lab/personnel.yml").read_text(encoding="utf-8"))
@@ -227,3 +230,39 @@ def test_report_province_is_the_sum_of_units(activity):
         assert int(total[column]) == sum(int(row[column]) for row in units), column
     people = [p for p in PERSONNEL["people"] if p["status"] != "left"]
     assert int(total["Tài khoản cuối năm"]) == len(people) + len(PERSONNEL["units"])
+
+
+def test_report_counts_up_to_the_moment_it_runs(client, users):
+    kiem, kiem_password = users["kiem"]
+    thu, _ = users["thu"]
+    year = on_server("date +%Y").stdout.strip()
+    with tempfile.TemporaryDirectory() as before_dir, tempfile.TemporaryDirectory() as after_dir:
+        before = _report(year, before_dir)
+        codes = client(f'''
+        codes = []
+        for kind in ("gtube", "eicar"):
+            msg = new_message()
+            msg["From"] = "Người Ngoài <nguoingoai@example.net>"
+            msg["To"] = "{thu}"
+            msg["Subject"] = "Thư kiểm tra báo cáo " + kind
+            if kind == "gtube":
+                msg.set_content({GTUBE!r})
+            else:
+                msg.set_content("Tệp đính kèm.")
+                msg.add_attachment({EICAR!r}.encode(), maintype="application", subtype="octet-stream",
+                                   filename="eicar.com")
+            codes.append(send(msg, 25)["code"])
+        msg = new_message()
+        msg["From"], msg["To"], msg["Subject"] = "{kiem}", "{thu}", "Thư gửi trong ngày"
+        msg.set_content("Báo cáo năm đếm cả hôm nay.")
+        codes.append(send(msg, 587, login="{kiem}", password="{kiem_password}")["code"])
+        out(codes)
+        ''')
+        assert codes == [554, 554, 250]
+        after = _report(year, after_dir)
+    unit_file = f"{UNIT}.csv"
+    assert _number((before, after), unit_file, thu, "Thư rác bị chặn") == 1
+    assert _number((before, after), unit_file, thu, "Virus bị chặn") == 1
+    assert _number((before, after), unit_file, kiem, "Thư gửi") == 1
+    assert _number((before, after), "toan-tinh.csv", "Tổng", "Thư rác bị chặn") == 1
+    assert _number((before, after), "toan-tinh.csv", "Tổng", "Virus bị chặn") == 1

@@ -11,10 +11,7 @@ from pathlib import Path
 import dkim
 import pytest
 
-from conftest import ADVERT, QUEUED, bayes_learned, on_server, set_password, wait_learned
-
-EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+from conftest import ADVERT, EICAR, GTUBE, QUEUED, bayes_learned, on_server, set_password, wait_learned
 
 
 def _send_25(client, to, body_script, token):
