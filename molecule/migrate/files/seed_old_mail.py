@@ -4,7 +4,11 @@ Vietnamese names itself), then the messages are written as maildir files with th
 file name and their INTERNALDATE as the file's mtime, as a long-running server holds them.
 
     seed_old_mail.py old-users.json    (files/old-users.yml as JSON); deterministic
+
+A user entry may ask for attachments (bench/migrate.py): every `attachment_every`-th message
+carries a base64 attachment of `attachment_kib` KiB, as official letters with a scanned PDF do.
 """
+import base64
 import email.utils
 import json
 import os
@@ -57,6 +61,9 @@ for user, entry in SPEC.items():
             when = START + rnd.randrange(0, 10 * 365 * 86400)
             subject = Header(f"Công văn số {n + 1}/{folder_index} về việc triển khai", "utf-8").encode()
             text = BODY * rnd.randint(1, 20)
+            every, kib = entry.get("attachment_every", 0), entry.get("attachment_kib", 0)
+            if every and n % every == 0:
+                text += "\n" + base64.encodebytes(rnd.randbytes(kib * 1024)).decode()
             raw = (f"Date: {email.utils.formatdate(when, localtime=False)}\r\n"
                    f"From: =?utf-8?b?U+G7nyBUVFRU?= <vanthu@oldmail.tiengiang.gov.vn>\r\n"
                    f"To: {user}@oldmail.tiengiang.gov.vn\r\n"
@@ -70,4 +77,7 @@ for user, entry in SPEC.items():
             os.utime(name, (when, when))
             total += 1
     subprocess.run(["chown", "-R", f"{OWNER.pw_uid}:{OWNER.pw_gid}", home], check=True)
+# prepare.yml seeds once (creates: this file).
+with open("/srv/oldmail/.seeded", "w", encoding="utf-8") as marker:
+    marker.write(f"{total}\n")
 print(json.dumps({"messages": total}))

@@ -26,7 +26,7 @@ UNIT_DELEGATE = "0034"
 # Runs in the old server's container: every message of a mailbox over IMAP, per folder
 # (names decoded from modified UTF-7 with the stdlib's UTF-7 codec, independently of the role).
 DUMP = r'''
-import imaplib, json, re, ssl, sys
+import datetime, imaplib, json, re, ssl, sys
 host, port, user, password, cadata, prefix = json.loads(sys.argv[1])
 ctx = ssl.create_default_context(cadata=cadata) if cadata else ssl._create_unverified_context()
 imap = imaplib.IMAP4_SSL(host, port, ssl_context=ctx)
@@ -53,7 +53,9 @@ for line in imap.list('""', '"*"')[1]:
             meta = row[0].decode()
             mid = row[1].decode().split(":", 1)[1].strip()
             fl = sorted(f for f in re.search(r"FLAGS \((.*?)\)", meta).group(1).split() if f != "\\Recent")
-            msgs[mid] = [fl, re.search(r'INTERNALDATE "(.*?)"', meta).group(1)]
+            date = re.search(r'INTERNALDATE "(.*?)"', meta).group(1)
+            # The same instant may be written in another zone by each server.
+            msgs[mid] = [fl, datetime.datetime.strptime(date.strip(), "%d-%b-%Y %H:%M:%S %z").timestamp()]
     out[local] = msgs
 imap.logout()
 print(json.dumps(out, ensure_ascii=False))
@@ -68,7 +70,8 @@ for n in range(count):
     raw = ("Date: %s\r\nFrom: a@example.net\r\nTo: %s@oldmail.tiengiang.gov.vn\r\n"
            "Subject: new %d\r\nMessage-ID: <new-%s-%d@oldmail.tiengiang.gov.vn>\r\n\r\nThư mới.\r\n"
            % (email.utils.formatdate(), user, n, tag, n)).encode()
-    assert imap.append(folder, "(\\Flagged)", time.time() - 3600, raw)[0] == "OK"
+    typ, data = imap.append('"%s"' % folder, "(\\Flagged)", time.time() - 3600, raw)
+    assert typ == "OK", data
 imap.logout()
 '''
 
@@ -125,13 +128,33 @@ def dump_old(account):
 
 
 def dump_new(account, addresses, lab_ca):
-    """What the user (or, for the unit, its delegate under Shared/<unit address>/) sees over IMAP."""
+    """What the user (or, for the unit, its delegate under Shared/<unit address>/) sees over IMAP.
+
+    A delegate's \\Seen is their own (INDEXPVT, docs/unit-mailboxes.md), not the unit's: for the
+    unit the \\Seen flags are those of the unit's own index (doveadm), the rest as the delegate sees it."""
     if account.startswith("unit:"):
         login, prefix = addresses[UNIT_DELEGATE], f"Shared/{addresses[account]}/"
     else:
         login, prefix = addresses[account], ""
     found = json.loads(old_py(DUMP, [MAILHOST, 993, login, NEW_PASSWORD, lab_ca, prefix]))
-    return {k: v for k, v in found.items() if not k.startswith("Shared/")}
+    found = {k: v for k, v in found.items() if not k.startswith("Shared/")}
+    if account.startswith("unit:"):
+        seen = unit_seen(addresses[account])
+        for folder, messages in found.items():
+            for mid, (flags, _) in messages.items():
+                flags[:] = sorted([f for f in flags if f != "\\Seen"] + (["\\Seen"] if mid in seen[folder] else []))
+    return found
+
+
+def unit_seen(address):
+    """folder -> Message-IDs marked read in the unit's own index."""
+    rows = json.loads(sh(MAIL, f"doveadm -f json fetch -u {address} 'mailbox flags hdr.message-id' all").stdout)
+    seen = {}
+    for row in rows:
+        seen.setdefault(row["mailbox"], set())
+        if "\\Seen" in row["flags"].split():
+            seen[row["mailbox"]].add(row["hdr.message-id"].strip())
+    return seen
 
 
 def append_old(account, folder, count, tag):

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vmail_migration import (
+from ansible.module_utils.vmail_migrate_logic import (
     MailboxResult, Survey, conclude, doveadm_sync_argv, imapc_config, local_folder, local_totals, over_quota,
     summarise,
 )
@@ -68,8 +68,12 @@ options:
 
 RETURN = r"""
 mailboxes:
-  description: One result per mailbox (fields of MailboxResult in module_utils/vmail_migration.py).
+  description: One result per mailbox (fields of MailboxResult in module_utils/vmail_migrate_logic.py).
   type: list
+  returned: always
+seconds:
+  description: Wall time of the whole run (every mailbox, in parallel).
+  type: float
   returned: always
 summary:
   description: by_status (count per status), moved_messages, failed (address, status, error).
@@ -189,6 +193,10 @@ def migrate_one(params: dict[str, Any], box: dict[str, Any], workdir: str, check
     result = MailboxResult(id=str(box["id"]), address=box["address"], source_user=box["source_user"])
     start = time.monotonic()
     try:
+        before = local_status(box["address"], params["exclude_prefixes"])
+        result.local_messages = sum(f["messages"] for f in before.values())
+        result.local_bytes = sum(f["bytes"] for f in before.values())
+        result.local_messages_before = result.local_messages
         try:
             found = survey(params["source"], box["source_user"], box["source_password"])
         except imaplib.IMAP4.error as exc:
@@ -198,18 +206,17 @@ def migrate_one(params: dict[str, Any], box: dict[str, Any], workdir: str, check
             result.status, result.error = "error", f"source {params['source']['host']}: {exc}"
             return result
         result.source_messages, result.source_bytes = found.messages, found.bytes
+        result.folders = dict(found.names)
         if over_quota(found.bytes, int(box.get("quota_bytes") or 0)):
             result.status = "over_quota"
             result.error = (f"source holds {found.bytes} bytes, above the quota of {box['quota_bytes']} bytes: "
                             "not copied (docs/migration.md: raise the quota with quota_exception, or clean up "
                             "at the source)")
-            result.folders = dict(found.names)
             return result
-        before = local_status(box["address"], params["exclude_prefixes"])
         if not check_mode:
             result.error = copy(params, box, workdir)
         after = local_status(box["address"], params["exclude_prefixes"]) if not check_mode else before
-        conclude(result, found, after, sum(f["messages"] for f in before.values()), check_mode)
+        conclude(result, found, after, result.local_messages_before, check_mode)
     except (RuntimeError, OSError, ValueError) as exc:
         result.status, result.error = "error", str(exc)
     finally:
@@ -237,6 +244,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
+    start = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="vmail-migrate-")   # 0700, root's: holds the source passwords briefly
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(params["parallel"], 1)) as pool:
@@ -246,7 +254,8 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     rows = [r.as_dict() for r in results]
     changed = any(r.status in ("copied", "would_copy") for r in results)
-    module.exit_json(changed=changed, mailboxes=rows, summary=summarise(results))
+    module.exit_json(changed=changed, mailboxes=rows, summary=summarise(results),
+                     seconds=round(time.monotonic() - start, 2))
 
 
 if __name__ == "__main__":
