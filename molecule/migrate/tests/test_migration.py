@@ -74,10 +74,18 @@ def test_converge_report_and_idempotent_rerun():
 
 
 def test_new_mail_moves_alone_and_a_wrong_password_stops_only_its_mailbox(addresses, new_login, tmp_path):
-    """New mail at the source, and 9003's credentials with a wrong password: the run copies the new
-    messages only, reports 9003's refused login, and fails at the end, after the report."""
+    """New mail at the source: --check reports it and copies nothing. Then, with 9003's credentials
+    holding a wrong password, the run copies the new messages only, reports 9003's refused login,
+    and fails at the end, after the report."""
     append_old("9001", "C&APQ-ng v&AQM-n &AREevw-n", 7, "run2")
     append_old(f"unit:{UNIT}", "INBOX", 3, "run2")
+    before = reports()
+    wait_a_second()
+    run_migrate(options=["--check"])
+    rows, _ = newest_report(before)
+    assert rows[addresses["9001"]]["status"] == "would_copy"
+    assert rows[addresses["9001"]]["local_messages"] == rows[addresses["9001"]]["source_messages"] - 7
+    assert rows[addresses["9002"]]["status"] == "up_to_date"
     credentials = {entry["account"]: {"user": user, "password": entry["password"]}
                    for user, entry in OLD_USERS.items()}
     credentials["9003"]["password"] = "Sai#MatKhau2016"
@@ -85,8 +93,8 @@ def test_new_mail_moves_alone_and_a_wrong_password_stops_only_its_mailbox(addres
     path.write_text(yaml.safe_dump({"migration_source_credentials": credentials}), encoding="utf-8")
     before = reports()
     wait_a_second()
-    proc = run_migrate(credentials=path, expect_failure=True)
-    assert "1 mailbox(es) not copied" in proc.stdout
+    output = run_migrate(credentials=path, expect_failure=True)
+    assert "1 mailbox(es) not copied" in output
     rows, _ = newest_report(before)
     assert rows[addresses["9001"]]["moved_messages"] == 7
     assert rows[addresses["9001"]]["status"] == "copied"
@@ -96,7 +104,7 @@ def test_new_mail_moves_alone_and_a_wrong_password_stops_only_its_mailbox(addres
     assert rows[addresses["9003"]]["status"] == "source_login_failed"
     assert "khoa.pv" in rows[addresses["9003"]]["error"]
     assert rows[addresses["9003"]]["local_messages"] == 0
-    assert "Sai#MatKhau2016" not in proc.stdout + json.dumps(rows)
+    assert "Sai#MatKhau2016" not in output + json.dumps(rows)
     old, new = assert_same_mail("9001", addresses, new_login)
     assert count(new) == count(old)
     assert_same_mail(f"unit:{UNIT}", addresses, new_login)
@@ -105,8 +113,8 @@ def test_new_mail_moves_alone_and_a_wrong_password_stops_only_its_mailbox(addres
 def test_unreachable_source_names_the_host_and_writes_nothing(addresses):
     before_reports = reports()
     before = sh(MAIL, f"doveadm mailbox status -u {addresses['9001']} messages INBOX").stdout
-    proc = run_migrate("migration_source_host=10.89.75.99", "migration_connect_timeout=3", expect_failure=True)
-    assert "The old mail server 10.89.75.99 (port 993) cannot be reached" in proc.stdout
+    output = run_migrate("migration_source_host=10.89.75.99", "migration_connect_timeout=3", expect_failure=True)
+    assert "The old mail server 10.89.75.99 (port 993) cannot be reached" in output
     assert reports() == before_reports
     assert sh(MAIL, f"doveadm mailbox status -u {addresses['9001']} messages INBOX").stdout == before
 
@@ -117,14 +125,14 @@ def test_mailbox_above_the_quota_is_refused_before_copying_then_copied_when_it_f
     append_old("9002", "INBOX", 2, "quota")
     before = reports()
     wait_a_second()
-    proc = run_migrate("vmail_mailbox_quota=1MB", expect_failure=True)
+    output = run_migrate("vmail_mailbox_quota=1MB", expect_failure=True)
     rows, _ = newest_report(before)
     refused = rows[addresses["9002"]]
     assert refused["status"] == "over_quota", refused
     assert "above the quota of 1048576 bytes" in refused["error"]
     assert refused["local_messages"] == refused["local_messages_before"] == 1000
     assert refused["moved_messages"] == 0
-    assert "over_quota" in proc.stdout
+    assert "over_quota" in output
     before = reports()
     wait_a_second()
     run_migrate()
