@@ -102,9 +102,6 @@ def main() -> None:
         try:
             work = inventory.dir
             (work / "personnel.yml").write_text(yaml.safe_dump(personnel, allow_unicode=True), encoding="utf-8")
-            with (work / "hosts.yml").open("a", encoding="utf-8") as hosts:
-                hosts.write(f"    oldserver:\n      hosts:\n        old:\n          ansible_host: {old.address}\n"
-                            f"          vmail_lab_ssh_dir: {benchlib.SSH_DIR}\n")
             (work / "host_vars").mkdir()
             (work / "host_vars" / "mail.yml").write_text(
                 f"---\nmigration_source_host: {old.address}\n"
@@ -113,6 +110,10 @@ def main() -> None:
             print("converging the platform (site.yml) ...", flush=True)
             inventory.playbook("site.yml", "-e", f"vmail_personnel_file={work / 'personnel.yml'}",
                                "-e", f"vmail_secrets_dir={work / 'secrets'}")
+            # The old server joins the inventory only now: site.yml's plays on all hosts leave it alone.
+            with (work / "hosts.yml").open("a", encoding="utf-8") as hosts:
+                hosts.write(f"    oldserver:\n      hosts:\n        old:\n          ansible_host: {old.address}\n"
+                            f"          vmail_lab_ssh_dir: {benchlib.SSH_DIR}\n")
             print("setting up and seeding the old server ...", flush=True)
             inventory.playbook("molecule/migrate/prepare.yml", "-e", f"migrate_old_users_file={work / 'old-users.yml'}",
                                "-e", f"migrate_work_dir={work}")
