@@ -52,6 +52,12 @@ def test_modified_utf7_round_trip_agrees_with_the_stdlib(text: str) -> None:
     assert logic.decode_mutf7(wire) == text == stdlib_decode(wire)
 
 
+def test_list_response_parsed_with_literals_and_unselectable_folders() -> None:
+    data = [b'(\\HasNoChildren) "." "C&APQ-ng v&AQM-n &AREevw-n"', (b'(\\HasNoChildren) "." {5}', b'a"b c'),
+            b'(\\Noselect \\HasChildren) "." "Cha"', b'(\\HasNoChildren) NIL INBOX', None]
+    assert logic.parse_list(data) == [("C&APQ-ng v&AQM-n &AREevw-n", "."), ('a"b c', "."), ("INBOX", None)]
+
+
 def test_local_folder_maps_the_old_separator_and_inbox() -> None:
     assert logic.local_folder("C&APQ-ng v&AQM-n &AREevw-n.2016", ".") == "Công văn đến/2016"
     assert logic.local_folder("inbox", ".") == "INBOX"

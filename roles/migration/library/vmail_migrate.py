@@ -17,7 +17,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vmail_migrate_logic import (
     MailboxResult, Survey, conclude, doveadm_sync_argv, imapc_config, local_folder, local_totals, over_quota,
-    summarise,
+    parse_list, summarise,
 )
 
 DOCUMENTATION = r"""
@@ -81,16 +81,9 @@ summary:
   returned: always
 """
 
-LIST_LINE = re.compile(r'^\((?P<flags>[^)]*)\) (?P<sep>NIL|"(?:[^"\\]|\\.)*") (?P<name>.*)$')
 SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 # dsync's exit code when the mailbox changed while it ran: run it again.
 DSYNC_RETRY = 2
-
-
-def _unquote(text: str) -> str:
-    if text.startswith('"') and text.endswith('"'):
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
 
 
 def _quote(name: str) -> str:
@@ -115,28 +108,13 @@ def _connect(source: dict[str, Any]) -> imaplib.IMAP4:
     return imap
 
 
-def _list_entries(imap: imaplib.IMAP4) -> list[tuple[str, str | None]]:
-    """(name on the wire, separator) of every selectable folder."""
-    _, data = imap.list()
-    entries = []
-    for item in data:
-        line = (item[0] + b" " + b'"' + item[1].replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
-                if isinstance(item, tuple) else item or b"").decode("utf-8", "replace")
-        match = LIST_LINE.match(line)
-        if not match or "\\noselect" in match["flags"].lower() or "\\nonexistent" in match["flags"].lower():
-            continue
-        sep = None if match["sep"] == "NIL" else _unquote(match["sep"])
-        entries.append((_unquote(match["name"]), sep))
-    return entries
-
-
 def survey(source: dict[str, Any], user: str, password: str) -> Survey:
     """Folders, messages and bytes (RFC822.SIZE, which is Dovecot's vsize) at the source."""
     imap = _connect(source)
     try:
         imap.login(user, password)
         found = Survey()
-        for wire, sep in _list_entries(imap):
+        for wire, sep in parse_list(imap.list()[1]):
             found.separator = found.separator or sep
             local = local_folder(wire, sep)
             _, data = imap.select(_quote(wire), readonly=True)

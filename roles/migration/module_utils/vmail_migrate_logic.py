@@ -8,6 +8,7 @@ password (never on a command line, where `ps` shows it), and the per-mailbox res
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -55,6 +56,31 @@ def encode_mutf7(text: str) -> str:
             pending.append(char)
     flush()
     return "".join(out)
+
+
+LIST_LINE = re.compile(r'^\((?P<flags>[^)]*)\) (?P<sep>NIL|"(?:[^"\\]|\\.)*") (?P<name>.*)$')
+
+
+def _unquote(text: str) -> str:
+    if text.startswith('"') and text.endswith('"'):
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def parse_list(data: list[Any]) -> list[tuple[str, str | None]]:
+    """(name on the wire, hierarchy separator) of every selectable folder in imaplib's LIST data;
+    a name sent as a literal comes as a tuple (`(flags) "sep" {N}`, name)."""
+    entries = []
+    for item in data:
+        if isinstance(item, tuple):
+            head = re.sub(rb"\{\d+\}\s*$", b"", item[0]).rstrip()
+            item = head + b' "' + item[1].replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+        match = LIST_LINE.match((item or b"").decode("utf-8", "replace"))
+        if not match or {"\\noselect", "\\nonexistent"} & set(match["flags"].lower().split()):
+            continue
+        sep = None if match["sep"] == "NIL" else _unquote(match["sep"])
+        entries.append((_unquote(match["name"]), sep))
+    return entries
 
 
 def local_folder(source_name: str, separator: str | None) -> str:
