@@ -83,6 +83,14 @@ def rows() -> list[str]:
                 out.append(f"| converge, site.yml on one lab container over {over}, {label} "
                            f"({machine(conv)}) | {run['seconds']:.0f} s, {run['changed']} changed, "
                            f"{run['tasks']} tasks (target <= {targets[target]} s: {verdict}) |")
+    mig = load("migrate")
+    if mig:
+        for key, label in (("one_mailbox", "one mailbox"), ("unit_parallel", "a unit in parallel"),
+                           ("incremental_nothing_new", "incremental pass, nothing new")):
+            run = mig[key]
+            out.append(f"| migration, {label} ({run['mailboxes']} mailbox(es), parallel {run['parallel']}; "
+                       f"{machine(mig)}) | {run['messages']} messages, {run['mib']} MiB in {run['seconds']} s: "
+                       f"{run['messages_per_s']} msg/s, {run['mib_per_s']} MiB/s |")
     return out
 
 
