@@ -68,7 +68,14 @@ echo json_encode($texts);
 # What a user can read on the page: text, placeholders, tooltips, accessible names,
 # and the labels the page's scripts will show later (empty list, errors...).
 COLLECT_JS = r"""
-const parts = [document.body ? document.body.innerText : ''];
+let text = document.body ? document.body.innerText : '';
+// Not texts of Roundcube: the language picker names each language (in English
+// and in its own), the time zone picker names places, and the special-folder
+// pickers list the folders by their real names on the IMAP server.
+for (const select of document.querySelectorAll('select[name=_language], select[name=_timezone], select[name$=_mbox]')) {
+    for (const option of select.options) text = text.split(option.text).join('');
+}
+const parts = [text];
 for (const el of document.querySelectorAll('[placeholder],[title],[aria-label],[alt],input[type=submit],input[type=button]')) {
     for (const attr of ['placeholder', 'title', 'aria-label', 'alt']) {
         if (el.getAttribute(attr)) parts.push(el.getAttribute(attr));

@@ -17,6 +17,14 @@
  */
 class vmail_localization extends rcube_plugin
 {
+    /**
+     * Labels Roundcube hands to the browser before any plugin starts
+     * (rcmail::load_gui): handed again once merged.
+     */
+    const GUI_LABELS = ['loading', 'servererror', 'connerror', 'requesttimedout', 'refreshing',
+        'windowopenerror', 'uploadingmany', 'uploading', 'close', 'save', 'cancel',
+        'alerttitle', 'confirmationtitle', 'delete', 'continue', 'ok'];
+
     public function init()
     {
         $this->merge();
@@ -62,8 +70,13 @@ class vmail_localization extends rcube_plugin
     {
         $lang = $lang ?: ($_SESSION['language'] ?? null);
         $texts = $this->texts($lang);
-        if ($texts) {
-            rcmail::get_instance()->load_language($lang, [], $texts);
+        if (!$texts) {
+            return;
+        }
+        $rc = rcmail::get_instance();
+        $rc->load_language($lang, [], $texts);
+        if ($rc->output && method_exists($rc->output, 'add_label')) {
+            $rc->output->add_label(array_values(array_intersect(self::GUI_LABELS, array_keys($texts))));
         }
     }
 }
