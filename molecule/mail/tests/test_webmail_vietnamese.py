@@ -21,7 +21,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import WEBMAIL_URL as URL, on_server, webmail_login as login, webmail_wait as wait
+from conftest import (WEBMAIL_URL as URL, on_server, webmail_login as login,
+                      webmail_submit_password as submit_password, webmail_wait as wait)
 
 # A newcomer of the test unit no other test uses: still on the initial password.
 NEWCOMER_ID = "0293"
@@ -131,14 +132,6 @@ class Reader:
     def visit(self, screen, query):
         self.driver.get(URL + "?" + query)
         return self.read(screen)
-
-
-def submit_password(driver, current, new):
-    for field, value in (("curpasswd", current), ("newpasswd", new), ("confpasswd", new)):
-        box = wait(driver).until(EC.presence_of_element_located((By.ID, field)))
-        box.clear()
-        box.send_keys(value)
-    driver.find_element(By.CSS_SELECTOR, ".formbuttons .submit, .formbuttons button.mainaction").click()
 
 
 def notice(driver, kind):
