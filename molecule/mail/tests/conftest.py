@@ -362,3 +362,14 @@ def webmail_login(driver, user, password):
     submit = driver.find_element(By.ID, "rcmloginsubmit")
     submit.click()
     webmail_wait(driver).until(EC.staleness_of(submit))
+
+
+def webmail_submit_password(driver, current, new):
+    """Fill in Roundcube's password form (current, new, confirmation) and submit it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    for field, value in (("curpasswd", current), ("newpasswd", new), ("confpasswd", new)):
+        box = webmail_wait(driver).until(EC.presence_of_element_located((By.ID, field)))
+        box.clear()
+        box.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, ".formbuttons .submit, .formbuttons button.mainaction").click()

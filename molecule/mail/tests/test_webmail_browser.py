@@ -19,7 +19,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import MAILHOST, WEBMAIL_URL as URL, on_server, webmail_login as login, webmail_wait as wait
+from conftest import (MAILHOST, WEBMAIL_URL as URL, on_server, webmail_login as login,
+                      webmail_submit_password as submit_password, webmail_wait as wait)
 
 WEAK = "matkhau"
 NEW_PASSWORD = "Phuc#Moi2026x"
@@ -32,14 +33,6 @@ def message_text(driver, kind, seconds=60):
     element = wait(driver, seconds).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, f"#messagestack div.{kind}")))
     return element.text
-
-
-def submit_password(driver, current, new):
-    for field, value in (("curpasswd", current), ("newpasswd", new), ("confpasswd", new)):
-        box = wait(driver).until(EC.presence_of_element_located((By.ID, field)))
-        box.clear()
-        box.send_keys(value)
-    driver.find_element(By.CSS_SELECTOR, ".formbuttons .submit, .formbuttons button.mainaction").click()
 
 
 @pytest.fixture(scope="module")
