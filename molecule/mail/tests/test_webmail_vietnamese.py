@@ -142,12 +142,15 @@ def notice(driver, kind):
 def fresh_newcomer():
     """A person no earlier test has touched, lowest id first (the lifecycle tests take the
     highest ids and set their passwords; 0175 is test_webmail_browser's newcomer), put on a
-    password an operator reset: the first login goes to the change form whatever ran before."""
+    password an operator reset: the first login goes to the change form whatever ran before.
+    Not a unit delegate: a delegate also sees Dovecot's shared namespace, whose folder is
+    named "Shared" on the server and is not translated yet (README, Not done yet)."""
     address = on_server(
         "sqlite3 /var/lib/vmail/accounts.sqlite \"SELECT address FROM accounts WHERE kind = 'person'"
         " AND status = 'active' AND id NOT LIKE '9%' AND id <> '0175'"
         " AND id NOT IN (SELECT id FROM account_locks) AND id NOT IN (SELECT id FROM lock_log)"
-        " AND id NOT IN (SELECT id FROM lifecycle_notices) ORDER BY id LIMIT 1\"").stdout.strip()
+        " AND id NOT IN (SELECT id FROM lifecycle_notices) AND address NOT IN (SELECT address FROM delegates)"
+        " ORDER BY id LIMIT 1\"").stdout.strip()
     assert address, "no untouched active person left in the lab"
     on_server(f"/usr/local/sbin/vmail-accounts set-password {address}", stdin=RESET_PASSWORD + "\n")
     return address
