@@ -1,7 +1,7 @@
 """Derive the mailbox accounts from HR's personnel file in one task, on the control node.
 
 Reads the personnel file and the address registry (libyaml), derives the accounts with
-``mailbox_accounts`` (filter_plugins/vmail_naming.py, called as Python), checks the registry
+``mailbox_accounts`` (vmail.allocation, called as Python), checks the registry
 against the addresses the accounts database already holds (one command on that host), writes
 the registry back and sets the fact ``vmail_accounts_json``: the accounts as ONE JSON string.
 The 20,000-element list is built in Python and never becomes an Ansible value: as a fact it cost
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Mapping
 from typing import Any
@@ -27,13 +26,11 @@ import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-# The naming rules live in filter_plugins/ (one implementation for the filters, the CLI and
-# this plugin); importing them is what keeps the accounts out of Jinja.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "filter_plugins"))
-# pylint: disable=wrong-import-position
-from vmail_naming import (  # noqa: E402
-    DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MAX, account_registry, mailbox_accounts, quota_ceiling, quota_exceptions,
-)
+# The naming rules are the vmail package's (src/vmail); calling them as Python is what keeps
+# the accounts out of Jinja.
+from vmail.allocation import account_registry, mailbox_accounts, quota_exceptions
+from vmail.errors import InvalidInput
+from vmail.sizes import DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MAX, quota_ceiling
 
 DOCUMENTATION = r"""
 module: vmail_accounts
@@ -162,7 +159,7 @@ def derive(personnel: Any, registry: Any, extension: bool, default_quota_bytes: 
                                     default_quota_bytes=default_quota_bytes,
                                     source=personnel_path, registry_source=registry_path, quota_max=quota_max)
         new_registry = account_registry(accounts, registry or {})
-    except Exception as exc:  # AnsibleFilterError (or its stand-in): the message lists every problem
+    except InvalidInput as exc:  # the message lists every problem
         raise AnsibleActionFail(str(exc)) from exc
     return accounts, new_registry
 

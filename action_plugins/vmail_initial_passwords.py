@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import string
-import sys
 import tempfile
 from typing import Any
 
@@ -25,9 +22,10 @@ from ansible.errors import AnsibleActionFail
 from ansible.parsing.vault import VaultLib
 from ansible.plugins.action import ActionBase
 
-# The one password policy (Art. 8.1), as vmail_accounts.py imports the naming rules.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "filter_plugins"))
-from vmail_naming import password_policy_errors  # noqa: E402  pylint: disable=wrong-import-position
+# The one password policy (Art. 8.1) and its generator: the vmail package's.
+from vmail.errors import InvalidInput
+from vmail.password import generate_password as _generate
+from vmail.password import password_policy_errors
 
 DOCUMENTATION = r"""
 module: vmail_initial_passwords
@@ -68,12 +66,6 @@ written:
   type: list
 """
 
-# Characters that survive being read aloud or copied from paper: no 0/O, 1/l/I.
-UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-LOWER = "abcdefghijkmnopqrstuvwxyz"
-DIGITS = "23456789"
-# Special characters that need no quoting in a shell, URL form or YAML.
-SPECIAL = "!#%&*+-=?@"
 # libyaml where available: the pure-Python loader and dumper took most of the
 # 30 s this plugin spent on 20k accounts. Same data, same text for these files.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -86,20 +78,11 @@ def dump_unit_file(content: dict[str, Any]) -> str:
 
 
 def generate_password(length: int) -> str:
-    """Return a random password with every class Art. 8.1 requires, checked by the policy
-    every other path uses (so generator and checker cannot drift apart)."""
-    if length < 8:
-        raise ValueError("length must be at least 8")
-    rng = secrets.SystemRandom()
-    chars = [rng.choice(UPPER), rng.choice(LOWER), rng.choice(DIGITS), rng.choice(SPECIAL)]
-    pool = UPPER + LOWER + DIGITS + SPECIAL
-    chars += [rng.choice(pool) for _ in range(length - len(chars))]
-    rng.shuffle(chars)
-    password = "".join(chars)
-    reasons = password_policy_errors(password)
-    if reasons:
-        raise AnsibleActionFail(f"generated initial password breaks the policy: {'; '.join(reasons)}")
-    return password
+    """A random password with every class Art. 8.1 requires (vmail.password.generate_password)."""
+    try:
+        return _generate(length)
+    except InvalidInput as exc:
+        raise AnsibleActionFail(str(exc)) from exc
 
 
 def wanted_files(accounts: list[dict[str, Any]], existing: dict[str, dict[str, Any]],

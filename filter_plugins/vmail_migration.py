@@ -1,112 +1,25 @@
-"""Which mailboxes a migration run copies, and its report, as pure functions plus a thin FilterModule.
+"""Filters of the mailbox migration (playbooks/migrate.yml): its plan and its report.
 
-* ``migration_plan``: the accounts in scope (one unit or all) joined with the source credentials
-  the operators wrote (a vault file keyed by account id, as in registry.yml). An account without
-  complete credentials is skipped and listed, never guessed; credentials for an id that is no
-  account are listed too (a typo would otherwise skip someone silently).
-* ``migration_report_csv``: the per-mailbox report as CSV (one line per mailbox, skipped ones too).
+Thin adapter: the functions live in the ``vmail`` package (src/vmail); each filter's
+documentation is the YAML file of its name beside this one (``ansible-doc -t filter NAME``),
+and ``vmail.ansible.filters`` checks the arguments against it.
 """
+
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
-DOCUMENTATION = r"""
-name: vmail_migration
-short_description: Plan and report of the mailbox migration (playbooks/migrate.yml)
-version_added: "1.0.0"
-description:
-  - Holds the filters C(migration_plan) and C(migration_report_csv).
-options:
-  _input:
-    description: The accounts (migration_plan) or the report rows (migration_report_csv).
-    type: raw
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: Plan the migration of one unit
-  ansible.builtin.set_fact:
-    plan: "{{ vmail_accounts | migration_plan(migration_source_credentials, unit='stttt') }}"
-"""
-
-REPORT_FIELDS = ["id", "address", "source_user", "status", "source_messages", "source_bytes",
-                 "local_messages_before", "local_messages", "local_bytes", "moved_messages",
-                 "folders", "missing_folders", "seconds", "error"]
+from vmail import migration
+from vmail.ansible import filters
 
 
-def migration_plan(accounts: Sequence[Mapping[str, Any]], credentials: Mapping[str, Any] | None,
-                   unit: str = "") -> dict[str, list[dict[str, Any]]]:
-    """{"mailboxes": accounts to copy with their source login, "skipped": [{id, address, reason}],
-    "unknown_ids": credential keys that are no account}.
-
-    Accounts of status ``left`` are skipped (their mailbox is disabled here); ``unit`` limits the
-    run to the accounts whose unit is that id (the unit mailbox and its people).
-    """
-    if not isinstance(accounts, Sequence) or isinstance(accounts, (str, bytes)):
-        raise AnsibleFilterError("migration_plan: expected the list of accounts (vmail_accounts)")
-    if credentials is None:
-        credentials = {}
-    if not isinstance(credentials, Mapping):
-        raise AnsibleFilterError("migration_plan: the source credentials must be a mapping of account id "
-                                 "-> {user, password}")
-    in_scope = [a for a in accounts if not unit or a.get("unit") == unit]
-    if unit and not in_scope:
-        raise AnsibleFilterError(f"migration_plan: unit {unit!r} has no accounts in the personnel file")
-    known = {str(a["id"]) for a in accounts}
-    plan: dict[str, list[dict[str, Any]]] = {"mailboxes": [], "skipped": [],
-                                             "unknown_ids": sorted(str(k) for k in credentials if str(k) not in known)}
-    for account in in_scope:
-        entry = credentials.get(str(account["id"]))
-        reason = _skip_reason(account, entry)
-        if reason:
-            plan["skipped"].append({"id": str(account["id"]), "address": account["address"], "reason": reason})
-            continue
-        assert isinstance(entry, Mapping)
-        plan["mailboxes"].append({
-            "id": str(account["id"]), "address": account["address"],
-            "source_user": str(entry["user"]), "source_password": str(entry["password"]),
-            "quota_bytes": int(account.get("quota_bytes") or 0),
-        })
-    return plan
-
-
-def _skip_reason(account: Mapping[str, Any], entry: Any) -> str:
-    if account.get("status") == "left":
-        return "status left: the mailbox is disabled here"
-    if entry is None:
-        return "no source credentials"
-    if not isinstance(entry, Mapping):
-        return "source credentials are not a mapping {user, password}"
-    missing = [k for k in ("user", "password") if not str(entry.get(k) or "").strip()]
-    return f"source credentials without {' and '.join(missing)}" if missing else ""
-
-
-def migration_report_csv(rows: Sequence[Mapping[str, Any]], skipped: Sequence[Mapping[str, Any]] = ()) -> str:
-    """The report as CSV: copied mailboxes, then skipped ones (status "skipped", reason as error).
-
-    Folders are written ``source=local`` separated by ``; `` (the mapping is the point of the
-    column: which old folder became which folder here)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        line = {k: row.get(k, "") for k in REPORT_FIELDS}
-        line["folders"] = "; ".join(f"{src}={dst}" for src, dst in dict(row.get("folders") or {}).items())
-        line["missing_folders"] = "; ".join(row.get("missing_folders") or [])
-        writer.writerow(line)
-    for item in skipped:
-        writer.writerow({"id": item["id"], "address": item["address"], "status": "skipped", "error": item["reason"]})
-    return out.getvalue()
-
-
-class FilterModule:
-    """Ansible entry point: the filter names mapped to the functions above."""
+class FilterModule:  # pylint: disable=too-few-public-methods
+    """Ansible entry point."""
 
     def filters(self) -> dict[str, Any]:
-        """Filter name -> function."""
-        return {"migration_plan": migration_plan, "migration_report_csv": migration_report_csv}
+        """Filter name -> checked function."""
+        return filters({
+            "migration_plan": migration.migration_plan,
+            "migration_report_csv": migration.migration_report_csv,
+        }, Path(__file__).parent)

@@ -1,29 +1,24 @@
-"""Jinja filter checking inventory lists of addresses and networks (trusted relays)."""
+"""Filter checking inventory lists of addresses and networks (trusted relays).
+
+Thin adapter: the functions live in the ``vmail`` package (src/vmail); each filter's
+documentation is the YAML file of its name beside this one (``ansible-doc -t filter NAME``),
+and ``vmail.ansible.filters`` checks the arguments against it.
+"""
+
 from __future__ import annotations
 
-import ipaddress
+from pathlib import Path
 from typing import Any
 
-
-def invalid_networks(values: Any) -> list[str]:
-    """The entries of `values` that are not an IPv4/IPv6 address or CIDR network (host bits
-    allowed: 192.0.2.1/24 is read as 192.0.2.0/24), as strings; [] when all are valid.
-    A value that is not a list is itself reported."""
-    if not isinstance(values, list):
-        return [repr(values)]
-    bad = []
-    for value in values:
-        try:
-            if not isinstance(value, str):
-                raise ValueError(value)
-            ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            bad.append(repr(value))
-    return bad
+from vmail import networks
+from vmail.ansible import filters
 
 
-class FilterModule:
-    """vmail network filters."""
+class FilterModule:  # pylint: disable=too-few-public-methods
+    """Ansible entry point."""
 
     def filters(self) -> dict[str, Any]:
-        return {"vmail_invalid_networks": invalid_networks}
+        """Filter name -> checked function."""
+        return filters({
+            "vmail_invalid_networks": networks.invalid_networks,
+        }, Path(__file__).parent)

@@ -1,9 +1,9 @@
-"""Shared fixtures of the unit tests: filter_plugins/ on sys.path and small personnel files."""
+"""Shared fixtures of the unit tests: small personnel files, and the Ansible adapters loaded by path."""
 
 from __future__ import annotations
 
 import copy
-import sys
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,6 @@ import pytest
 from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "filter_plugins"))
 
 # Modest example counts keep the whole unit suite well under a minute.
 settings.register_profile("unit", max_examples=40, deadline=None)
@@ -38,6 +37,15 @@ SMALL_PERSONNEL: dict[str, Any] = {
          "phone": "0273 3 871 234", "status": "active"},
     ],
 }
+
+
+def filter_plugin(name: str) -> Any:
+    """The FilterModule of filter_plugins/<name>.py (a plugin file, not a module of the package)."""
+    spec = importlib.util.spec_from_file_location(f"filter_plugin_{name}", REPO / "filter_plugins" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FilterModule()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import copy
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -15,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail_directory import (
+from vmail.directory import (
     CSV_COLUMNS,
     directory_csv,
     directory_entries,
@@ -29,7 +30,7 @@ from vmail_directory import (
     fold,
     write_tree,
 )
-from vmail_naming import mailbox_accounts
+from vmail.allocation import mailbox_accounts
 
 from conftest import DOMAIN, REPO, SMALL_PERSONNEL, person
 
@@ -132,7 +133,7 @@ def test_nfd_input_gives_nfc_output() -> None:
 @pytest.mark.parametrize(
     ("accounts", "units", "message"),
     [
-        ("nope", None, "expected the list returned by mailbox_accounts, got str"),
+        ("nope", None, "expected the list returned by mailbox_accounts, got a string"),
         ([{"id": "x"}], None, r"accounts\[0\] \(x\): field kind must be a string"),
         ([1], None, r"accounts\[0\] must be a mapping"),
         ([{"id": "x", "kind": "robot", "address": "a@b", "display_name": "", "unit": "u", "unit_name": "",
@@ -146,18 +147,18 @@ def test_nfd_input_gives_nfc_output() -> None:
     ],
 )
 def test_bad_input_is_named(accounts: Any, units: Any, message: str) -> None:
-    with pytest.raises(AnsibleFilterError, match=message):
+    with pytest.raises(InvalidInput, match=message):
         directory_entries(accounts, units)
 
 
 def test_include_suspended_must_be_bool(accounts: list[dict[str, Any]]) -> None:
-    with pytest.raises(AnsibleFilterError, match="include_suspended must be true or false"):
+    with pytest.raises(InvalidInput, match="include_suspended must be true or false"):
         directory_entries(accounts, UNITS, include_suspended="yes")
 
 
 @pytest.mark.parametrize("fn", [directory_csv, directory_vcard, directory_html, directory_files])
 def test_outputs_refuse_non_entries(fn: Any) -> None:
-    with pytest.raises(AnsibleFilterError, match=r"entries\[0\] is not a directory entry \(field kind"):
+    with pytest.raises(InvalidInput, match=r"entries\[0\] is not a directory entry \(field kind"):
         fn([{"name": "x"}])
 
 
@@ -230,7 +231,7 @@ def test_vcard4_unit_is_an_org(entries: list[dict[str, str]]) -> None:
 
 
 def test_vcard_version_checked(entries: list[dict[str, str]]) -> None:
-    with pytest.raises(AnsibleFilterError, match="version must be one of 3.0, 4.0"):
+    with pytest.raises(InvalidInput, match="version must be one of 3.0, 4.0"):
         directory_vcard(entries, "2.1")
 
 
@@ -351,22 +352,22 @@ def test_write_tree_writes_only_differences_and_removes_stale(tmp_path: Path, en
 
 
 def test_write_tree_refuses_escaping_paths(tmp_path: Path) -> None:
-    with pytest.raises(AnsibleFilterError, match="refusing path"):
+    with pytest.raises(InvalidInput, match="refusing path"):
         write_tree({"../x": ""}, str(tmp_path))
 
 
 def test_build_command_runs_without_ansible(tmp_path: Path, entries: list[dict[str, str]]) -> None:
     """The module runs on the webmail host with the system Python and no Ansible."""
     document = {"entries": entries, "units": UNITS, "title": "Danh bạ", "generated": "2026-11-28"}
-    command = [sys.executable, "-S", "-c",
-               "import sys; sys.path.insert(0, sys.argv[1]); import vmail_directory as d; "
-               "sys.exit(d.main(sys.argv[2:]))",
-               str(REPO / "filter_plugins"), "build", "--input", "-", "--output", str(tmp_path / "out")]
-    proc = subprocess.run(command, input=json.dumps(document), capture_output=True, text=True, check=False)
+    # -S: no site-packages, so no Ansible; the package alone, as the vmail_package role installs it.
+    command = [sys.executable, "-S", "-m", "vmail.directory", "build", "--input", "-", "--output", str(tmp_path / "out")]
+    env = {"PYTHONPATH": str(REPO / "src"), "PATH": os.environ.get("PATH", "")}
+    proc = subprocess.run(command, input=json.dumps(document), capture_output=True, text=True, check=False, env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["changed"] is True
     assert (tmp_path / "out" / "danh-ba.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    again = subprocess.run(command, input=json.dumps(document), capture_output=True, text=True, check=False)
+    again = subprocess.run(command, input=json.dumps(document), capture_output=True, text=True, check=False, env=env)
     assert json.loads(again.stdout) == {"changed": False, "removed": [], "written": []}
-    bad = subprocess.run(command, input=json.dumps({"entries": "x"}), capture_output=True, text=True, check=False)
+    bad = subprocess.run(command, input=json.dumps({"entries": "x"}), capture_output=True, text=True, check=False,
+                         env=env)
     assert bad.returncode == 1 and json.loads(bad.stdout)["failed"] is True

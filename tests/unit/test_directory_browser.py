@@ -14,8 +14,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from vmail_directory import directory_entries, directory_files, write_tree
-from vmail_naming import mailbox_accounts
+from vmail.directory import directory_entries, directory_files, write_tree
+from vmail.allocation import mailbox_accounts
 
 from test_directory import UNITS, personnel
 

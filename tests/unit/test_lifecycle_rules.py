@@ -5,8 +5,6 @@ role's files/ directory. Everything here is dates in, decision out."""
 from __future__ import annotations
 
 import datetime
-import importlib.machinery
-import importlib.util
 import json
 import sqlite3
 import subprocess
@@ -17,14 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "roles" / "lifecycle" / "files" / "usr" / "local" / "sbin" / "vmail-lifecycle"
-ACCOUNTS = ROOT / "roles" / "mail_accounts" / "files" / "usr" / "local" / "sbin" / "vmail-accounts"
+from vmail.cli import lifecycle as lc
 
-_loader = importlib.machinery.SourceFileLoader("vmail_lifecycle", str(SCRIPT))
-_spec = importlib.util.spec_from_loader("vmail_lifecycle", _loader)
-lc = importlib.util.module_from_spec(_spec)
-_loader.exec_module(lc)
+ROOT = Path(__file__).resolve().parents[2]
+# vmail-accounts as the hosts run it (roles/vmail_package), with this interpreter.
+ACCOUNTS = ["-m", "vmail.cli.accounts"]
 
 D = datetime.date
 POLICY = lc.Policy(lock_months=6, delete_months=12, notice_weeks=6)
@@ -186,14 +181,14 @@ def db(tmp_path):
         {"id": i, "kind": "person", "localpart": lp, "address": f"{lp}@tiengiang.gov.vn",
          "status": "active", "quota_bytes": 1, "unit": "stttt", "display_name": lp}
         for i, lp in (("0001", "an"), ("0002", "binh"), ("0003", "chau"))]}
-    proc = subprocess.run([sys.executable, str(ACCOUNTS), "--db", str(path), "sync", "--json", "-"],
+    proc = subprocess.run([sys.executable, *ACCOUNTS, "--db", str(path), "sync", "--json", "-"],
                           input=json.dumps(doc), capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout)["created"] == ["0001", "0002", "0003"]
     return path, doc
 
 
 def accounts_cli(path, *args, stdin=None):
-    proc = subprocess.run([sys.executable, str(ACCOUNTS), "--db", str(path), *args],
+    proc = subprocess.run([sys.executable, *ACCOUNTS, "--db", str(path), *args],
                           input=stdin, capture_output=True, text=True, check=False)
     return proc.returncode, json.loads(proc.stdout)
 
@@ -282,7 +277,7 @@ def prepare_run(db, tmp_path, accounts_command=None):
         "policy": {"lock_months": 6, "delete_months": 12, "notice_weeks": 6},
         "domain": "tiengiang.gov.vn", "sender": "postmaster@tiengiang.gov.vn",
         "lock_message": "Tai khoan da bi tam khoa", "accounts_db": str(path),
-        "accounts_command": accounts_command or [sys.executable, str(ACCOUNTS)],
+        "accounts_command": accounts_command or [sys.executable, *ACCOUNTS],
         "last_login_db": str(last_login), "mail_root": str(mail_root),
         "deliver_command": deliver, "archive_method": "local", "archive_dir": str(tmp_path / "archive"),
         "backup_env": str(tmp_path / "none.env"), "borg_compression": "zstd,3",
@@ -346,7 +341,7 @@ def test_publish_runs_once_after_deletions_and_its_failure_is_its_own_error(db, 
         f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[3:4]) + '\\n')\n"
         "if sys.argv[3] == 'publish':\n"
         "    print('{\"failed\": true, \"msg\": \"psql: connection refused\"}'); sys.exit(1)\n"
-        f"os.execv(sys.executable, [sys.executable, {str(ACCOUNTS)!r}, *sys.argv[1:]])\n")
+        f"os.execv(sys.executable, [sys.executable, '-m', 'vmail.cli.accounts', *sys.argv[1:]])\n")
     args = prepare_run(db, tmp_path, accounts_command=[sys.executable, str(wrapper)])
 
     assert lc.main(args) == 1

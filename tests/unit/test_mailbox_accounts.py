@@ -8,11 +8,12 @@ import unicodedata
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail_naming import ROLE_LOCALPARTS, account_registry, mailbox_accounts
+from vmail.allocation import account_registry, mailbox_accounts
+from vmail.naming import ROLE_LOCALPARTS
 
 from conftest import DOMAIN, SMALL_PERSONNEL, person
 
@@ -118,22 +119,22 @@ def test_registry_keeps_addresses_and_left_people_stay_reserved(personnel: dict[
 
 
 def test_unit_clashing_with_registered_person_is_an_error(personnel: dict[str, Any]) -> None:
-    with pytest.raises(AnsibleFilterError, match="chogao@tiengiang.gov.vn is already taken by '0777'"):
+    with pytest.raises(InvalidInput, match="chogao@tiengiang.gov.vn is already taken by '0777'"):
         mailbox_accounts(personnel, {"0777": "chogao@tiengiang.gov.vn"})
 
 
 def test_account_registry_refuses_moved_address(personnel: dict[str, Any]) -> None:
     accounts = mailbox_accounts(personnel, {})
-    with pytest.raises(AnsibleFilterError, match="never moves"):
+    with pytest.raises(InvalidInput, match="never moves"):
         account_registry(accounts, {"0001": "other@tiengiang.gov.vn"})
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(InvalidInput):
         account_registry("nope")
 
 
 def test_bad_arguments(personnel: dict[str, Any]) -> None:
-    with pytest.raises(AnsibleFilterError, match="extension"):
+    with pytest.raises(InvalidInput, match="extension"):
         mailbox_accounts(personnel, {}, extension="false")
-    with pytest.raises(AnsibleFilterError, match="default_quota_bytes"):
+    with pytest.raises(InvalidInput, match="default_quota_bytes"):
         mailbox_accounts(personnel, {}, default_quota_bytes=0)
 
 

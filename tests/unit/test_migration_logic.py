@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail_migration import migration_plan, migration_report_csv
+from vmail.migration import migration_plan, migration_report_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles" / "migration" / "module_utils"))
 import vmail_migrate_logic as logic  # noqa: E402  pylint: disable=wrong-import-position
@@ -143,7 +143,7 @@ def test_plan_all_lists_incomplete_credentials_and_unknown_ids() -> None:
 
 
 def test_plan_refuses_an_unknown_unit() -> None:
-    with pytest.raises(AnsibleFilterError, match="unit 'nowhere' has no accounts"):
+    with pytest.raises(InvalidInput, match="unit 'nowhere' has no accounts"):
         migration_plan(ACCOUNTS, CREDENTIALS, unit="nowhere")
 
 

@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail_naming import account_registry, mailbox_accounts, naming_plan, naming_plan_csv
+from vmail.allocation import account_registry, mailbox_accounts, naming_plan, naming_plan_csv
 
 from conftest import DOMAIN, person
 
@@ -32,7 +32,7 @@ def crowded(personnel: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_strict_mode_fails_listing_every_unresolved_person(crowded: dict[str, Any]) -> None:
-    with pytest.raises(AnsibleFilterError) as info:
+    with pytest.raises(InvalidInput) as info:
         mailbox_accounts(crowded, {})
     message = str(info.value)
     assert "exhausted for 3 people" in message

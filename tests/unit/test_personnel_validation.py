@@ -6,9 +6,9 @@ import datetime
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 
-from vmail_naming import mailbox_accounts, naming_plan, personnel_errors
+from vmail.allocation import mailbox_accounts, naming_plan, personnel_errors
 
 from conftest import person
 
@@ -191,7 +191,7 @@ def test_conflicts_are_errors(personnel: dict[str, Any]) -> None:
 def test_invalid_file_raises_with_all_errors(personnel: dict[str, Any]) -> None:
     personnel["people"] += [person("0002", "Hiếu"), person("0003", "Bùi Văn Dũng", status="x")]
     for call in (lambda: mailbox_accounts(personnel, {}), lambda: naming_plan(personnel, {})):
-        with pytest.raises(AnsibleFilterError) as info:
+        with pytest.raises(InvalidInput) as info:
             call()
         assert "people[1]" in str(info.value) and "people[2]" in str(info.value)
 

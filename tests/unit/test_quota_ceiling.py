@@ -7,11 +7,10 @@ import io
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 
-from vmail_naming import (
-    mailbox_accounts, naming_plan, naming_plan_csv, personnel_errors, quota_ceiling, quota_exceptions,
-)
+from vmail.allocation import mailbox_accounts, naming_plan, naming_plan_csv, personnel_errors, quota_exceptions
+from vmail.sizes import quota_ceiling
 
 from conftest import person
 
@@ -36,7 +35,7 @@ def test_quota_above_the_ceiling_is_refused_naming_the_entry_and_the_limit(perso
     assert "quota_exception" in errors[0]
     # The filters that provision refuse it too, with the same message.
     for call in (lambda: mailbox_accounts(personnel, {}), lambda: naming_plan(personnel, {})):
-        with pytest.raises(AnsibleFilterError, match=r"people\[1\] \(id 0042, Nguyễn Văn An\): field 'quota'"):
+        with pytest.raises(InvalidInput, match=r"people\[1\] \(id 0042, Nguyễn Văn An\): field 'quota'"):
             call()
 
 
@@ -95,7 +94,7 @@ def test_another_quota_max_is_honoured(personnel: dict[str, Any]) -> None:
     errors = personnel_errors(personnel, SOURCE, {}, quota_max="200MB")
     assert len(errors) == 1, errors
     assert "(id 0042, Nguyễn Văn An): field 'quota': 300MB is above the quota ceiling of 200MB" in errors[0]
-    with pytest.raises(AnsibleFilterError, match="quota ceiling of 200MB"):
+    with pytest.raises(InvalidInput, match="quota ceiling of 200MB"):
         mailbox_accounts(personnel, {}, default_quota_bytes=100 * MIB, quota_max="200MB")
     personnel["people"][1]["quota_exception"] = REASON
     plan = naming_plan(personnel, {}, quota_max="200MB")
@@ -128,12 +127,12 @@ def test_exception_within_the_ceiling_is_harmless_and_not_listed(personnel: dict
 
 @pytest.mark.parametrize("value", ["lots", 0, -5, True, None])
 def test_invalid_quota_max_is_refused(personnel: dict[str, Any], value: Any) -> None:
-    with pytest.raises(AnsibleFilterError, match="vmail_quota_max"):
+    with pytest.raises(InvalidInput, match="vmail_quota_max"):
         personnel_errors(personnel, SOURCE, {}, quota_max=value)
 
 
 def test_default_quota_above_the_ceiling_is_refused(personnel: dict[str, Any]) -> None:
-    with pytest.raises(AnsibleFilterError, match=r"default quota .*vmail_mailbox_quota.* above the quota ceiling "
+    with pytest.raises(InvalidInput, match=r"default quota .*vmail_mailbox_quota.* above the quota ceiling "
                                                  r"of 500MB"):
         mailbox_accounts(personnel, {}, default_quota_bytes=GIB)
 

@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail_report import (
+from vmail.report import (
     CSV_HEADER,
     agency_totals,
     report_agencies_csv,
@@ -182,7 +182,7 @@ def test_unit_csv(report: dict[str, Any]) -> None:
 
 
 def test_unknown_unit_refused(report: dict[str, Any]) -> None:
-    with pytest.raises(AnsibleFilterError, match="no unit 'nope' in the report of 2026"):
+    with pytest.raises(InvalidInput, match="no unit 'nope' in the report of 2026"):
         report_unit_csv(report, "nope")
 
 
@@ -210,7 +210,7 @@ def test_files(report: dict[str, Any]) -> None:
     ("accounts", "stats", "year", "message"),
     [
         (ACCOUNTS, STATS, "20x6", "year must be a year such as 2026"),
-        ([], STATS, 2026, "expected the output of 'vmail-stats accounts', got list"),
+        ([], STATS, 2026, "expected the output of 'vmail-stats accounts', got a list"),
         ({"accounts": "x"}, STATS, 2026, "accounts must be the list"),
         ({"accounts": [{"id": "1"}]}, STATS, 2026, r"accounts\[0\] \(1\): field kind must be a string"),
         ({"accounts": [dict(ACCOUNTS["accounts"][0], created="never")]}, STATS, 2026, "created is not a date"),
@@ -223,13 +223,13 @@ def test_files(report: dict[str, Any]) -> None:
     ],
 )
 def test_bad_input_is_named(accounts: Any, stats: Any, year: Any, message: str) -> None:
-    with pytest.raises(AnsibleFilterError, match=message):
+    with pytest.raises(InvalidInput, match=message):
         yearly_report(accounts, stats, year)
 
 
 @pytest.mark.parametrize("fn", [report_province_csv, report_html, report_files])
 def test_outputs_refuse_non_reports(fn: Any) -> None:
-    with pytest.raises(AnsibleFilterError, match="expected the dict returned by yearly_report"):
+    with pytest.raises(InvalidInput, match="expected the dict returned by yearly_report"):
         fn({"year": 2026})
 
 
@@ -274,7 +274,7 @@ def test_write_command(tmp_path: Any) -> None:
 
     from conftest import REPO
 
-    command = [sys.executable, str(REPO / "filter_plugins/vmail_report.py"), "write", "--input", "-",
+    command = [sys.executable, "-m", "vmail.report", "write", "--input", "-",
                "--output", str(tmp_path / "2026")]
     document = json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026})
     first = json.loads(subprocess.run(command, input=document, capture_output=True, text=True, check=True).stdout)
@@ -294,7 +294,7 @@ def test_write_command_dry_run_writes_nothing(tmp_path: Any) -> None:
 
     from conftest import REPO
 
-    command = [sys.executable, str(REPO / "filter_plugins/vmail_report.py"), "write", "--input", "-",
+    command = [sys.executable, "-m", "vmail.report", "write", "--input", "-",
                "--output", str(tmp_path / "2026"), "--dry-run"]
     out = json.loads(subprocess.run(command, input=json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026}),
                                     capture_output=True, text=True, check=True).stdout)
@@ -305,7 +305,7 @@ def test_unit_names_replace_the_database_names() -> None:
     report = yearly_report(copy.deepcopy(ACCOUNTS), copy.deepcopy(STATS), 2026, {"syt": "Sở Y tế"})
     assert units(report)["syt"]["unit_name"] == "Sở Y tế" and units(report)["stttt"]["unit_name"] == "STTTT"
     assert parse_csv(report_unit_csv(report, "syt"))[-1][:2] == ["Tổng", "Sở Y tế"]
-    with pytest.raises(AnsibleFilterError, match="unit_names must map unit ids to names"):
+    with pytest.raises(InvalidInput, match="unit_names must map unit ids to names"):
         yearly_report(ACCOUNTS, STATS, 2026, ["syt"])
 
 
@@ -319,7 +319,7 @@ def test_write_command_takes_unit_labels_from_the_personnel_units(tmp_path: Any)
     units_ = [{"id": "stttt", "name": "Sở Thông tin và Truyền thông", "level": "department"},
               {"id": "syt", "name": "Văn phòng Sở", "level": "office", "parent": "syt-parent"},
               {"id": "syt-parent", "name": "Sở Y tế", "level": "department"}]
-    command = [sys.executable, str(REPO / "filter_plugins/vmail_report.py"), "write", "--input", "-",
+    command = [sys.executable, "-m", "vmail.report", "write", "--input", "-",
                "--output", str(tmp_path)]
     document = json.dumps({"accounts": ACCOUNTS, "stats": STATS, "year": 2026, "units": units_})
     subprocess.run(command, input=document, capture_output=True, text=True, check=True)
@@ -367,5 +367,5 @@ def test_agencies_sum_their_sub_units() -> None:
 
 
 def test_agencies_need_the_units_list(report: dict[str, Any]) -> None:
-    with pytest.raises(AnsibleFilterError, match="units must be the personnel file's units list"):
+    with pytest.raises(InvalidInput, match="units must be the personnel file's units list"):
         agency_totals(report, {"stttt": {}})

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 
-# Loaded under another name: filter_plugins/vmail_accounts.py (on sys.path) is a module of the same name.
+# An action plugin file, not a module of the package: loaded by path.
 _SPEC = importlib.util.spec_from_file_location("vmail_accounts_action", REPO / "action_plugins" / "vmail_accounts.py")
 assert _SPEC is not None and _SPEC.loader is not None
 plugin = importlib.util.module_from_spec(_SPEC)

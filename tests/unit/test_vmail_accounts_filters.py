@@ -1,16 +1,16 @@
-"""filter_plugins/vmail_accounts.py: the same results as the Jinja and from_yaml paths, only faster."""
+"""vmail.accounts (the filters of filter_plugins/vmail_accounts.py): the same results as the Jinja and from_yaml paths, only faster."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from ansible.errors import AnsibleFilterError
+from vmail.errors import InvalidInput
 from ansible.plugins.filter.core import to_nice_json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail_accounts import mail_accounts_document
+from vmail.accounts import mail_accounts_document
 
 ACCOUNT = st.fixed_dictionaries({
     "id": st.text(min_size=1, max_size=6),
@@ -36,7 +36,7 @@ def test_same_text_as_to_nice_json_without_volatile_fields(accounts):
 def test_personnel_from_yaml_reads_what_from_yaml_reads():
     from ansible.plugins.filter.core import from_yaml  # pylint: disable=import-outside-toplevel
 
-    from vmail_accounts import personnel_from_yaml  # pylint: disable=import-outside-toplevel
+    from vmail.accounts import personnel_from_yaml  # pylint: disable=import-outside-toplevel
 
     text = ('---\ndomain: tiengiang.gov.vn\npeople:\n  - {id: "0001", full_name: "Lê Minh Hiếu", birth_year: 1977,'
             ' exempt_until: 2026-05-28, status: active}\n')
@@ -45,7 +45,7 @@ def test_personnel_from_yaml_reads_what_from_yaml_reads():
 
 
 def test_accounts_as_json_text_give_the_same_document():
-    from vmail_accounts import mail_accounts_document as document  # pylint: disable=import-outside-toplevel
+    from vmail.accounts import mail_accounts_document as document  # pylint: disable=import-outside-toplevel
 
     accounts = [{"id": "0002", "kind": "person", "source": "ladder-1"}, {"id": "0001", "kind": "unit"}]
     assert document(json.dumps(accounts), "tiengiang.gov.vn") == document(accounts, "tiengiang.gov.vn")
@@ -59,23 +59,23 @@ def test_accounts_as_json_text_give_the_same_document():
     ([{"kind": "person"}], "needs an id"),
 ])
 def test_accounts_that_are_not_a_list_of_dicts_are_refused(accounts, expected):
-    with pytest.raises(AnsibleFilterError, match=expected):
+    with pytest.raises(InvalidInput, match=expected):
         mail_accounts_document(accounts, "tiengiang.gov.vn")
 
 
 @given(st.dictionaries(st.text(min_size=1, max_size=4), st.text(min_size=1, max_size=8)),
        st.lists(st.text(min_size=1, max_size=4)))
 def test_initial_passwords_json_sends_exactly_the_wanted_ids_it_has(passwords, ids):
-    from vmail_accounts import initial_passwords_json  # pylint: disable=import-outside-toplevel
+    from vmail.accounts import initial_passwords_json  # pylint: disable=import-outside-toplevel
 
     sent = json.loads(initial_passwords_json(passwords, ids))
     assert sent == {i: passwords[i] for i in ids if i in passwords}
 
 
 def test_initial_passwords_json_refuses_what_is_not_a_map_and_a_list():
-    from vmail_accounts import initial_passwords_json  # pylint: disable=import-outside-toplevel
+    from vmail.accounts import initial_passwords_json  # pylint: disable=import-outside-toplevel
 
-    with pytest.raises(AnsibleFilterError, match="map id -> password"):
+    with pytest.raises(InvalidInput, match="map id -> password"):
         initial_passwords_json(["x"], ["0001"])
-    with pytest.raises(AnsibleFilterError, match="list of ids"):
+    with pytest.raises(InvalidInput, match="list of ids"):
         initial_passwords_json({"0001": "x"}, "0001")

@@ -1,8 +1,8 @@
-"""filter_plugins/vmail_networks.py: which trusted-relay entries the inventory check names."""
+"""vmail.networks (filter vmail_invalid_networks): which trusted-relay entries the inventory check names."""
 
 from __future__ import annotations
 
-from vmail_networks import invalid_networks
+from vmail.networks import invalid_networks
 
 
 def test_addresses_and_networks_of_both_families_are_accepted() -> None:

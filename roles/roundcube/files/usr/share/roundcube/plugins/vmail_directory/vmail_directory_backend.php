@@ -25,7 +25,7 @@ class vmail_directory_backend extends rcube_addressbook
 
     /**
      * Lower-case ASCII without diacritics, the same folding as vn_localpart
-     * in filter_plugins/vmail_naming.py: NFD, drop combining marks, đ -> d.
+     * in vmail.text.fold (src/vmail/text.py): NFD, drop combining marks, đ -> d.
      */
     public static function fold($text)
     {

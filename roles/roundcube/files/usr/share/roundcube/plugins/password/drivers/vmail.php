@@ -5,7 +5,7 @@
  *
  * Strength: runs the platform's one password policy, the same Python function
  * Ansible uses as the password_policy_errors filter, through its CLI
- * (vmail_naming.py check-password --lang vi|en): exit 0 = compliant, exit 1 =
+ * (vmail-password-check check-password --lang vi|en, the vmail package): exit 0 = compliant, exit 1 =
  * one reason per line. Nothing about the policy is written here.
  *
  * Save: pipes the new password to "vmail-accounts set-password --changed-by-user
@@ -49,7 +49,7 @@ class rcube_vmail_password
     private static function policy($passwd)
     {
         $cmd = rcmail::get_instance()->config->get('password_vmail_policy_cmd',
-            '/usr/bin/python3 /usr/local/lib/vmail/vmail_naming.py check-password');
+            '/usr/local/sbin/vmail-password-check check-password');
         return self::run($cmd . ' --lang ' . self::lang(), $passwd);
     }
 
