@@ -54,12 +54,13 @@ import subprocess
 import sys
 import syslog
 
+from vmail import accountsdb
+from vmail.errors import InvalidInput
 from vmail.password import password_policy_errors
 from vmail.sha512crypt import sha512_crypt
 
-DEFAULT_DB = "/var/lib/vmail/accounts.sqlite"
+DEFAULT_DB = accountsdb.DEFAULT_PATH
 DEFAULT_JSON = "/etc/vmail/accounts.json"
-SCHEMA_VERSION = 2
 # Shown by IMAP/POP3/ManageSieve when a locked account logs in (the
 # password_query returns it as the reason). Plain ASCII: IMAP response text is
 # 7-bit, so Vietnamese without diacritics.
@@ -70,85 +71,6 @@ LOCK_MESSAGES = {
                 "Lien he can bo quan tri cua don vi de duoc mo khoa.",
 }
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS accounts (
-    id               TEXT PRIMARY KEY,
-    kind             TEXT NOT NULL CHECK (kind IN ('person', 'unit')),
-    localpart        TEXT NOT NULL,
-    domain           TEXT NOT NULL,
-    address          TEXT NOT NULL UNIQUE,
-    display_name     TEXT NOT NULL DEFAULT '',
-    unit             TEXT NOT NULL DEFAULT '',
-    unit_name        TEXT NOT NULL DEFAULT '',
-    status           TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'left')),
-    quota_bytes      INTEGER NOT NULL,
-    title            TEXT NOT NULL DEFAULT '',
-    phone            TEXT NOT NULL DEFAULT '',
-    fax              TEXT NOT NULL DEFAULT '',
-    postal_address   TEXT NOT NULL DEFAULT '',
-    exempt_until     TEXT NOT NULL DEFAULT '',
-    source           TEXT NOT NULL DEFAULT '',
-    password         TEXT,
-    password_reset   TEXT NOT NULL DEFAULT '',
-    initial_password INTEGER NOT NULL DEFAULT 0,
-    password_changed TEXT,
-    created          TEXT NOT NULL,
-    updated          TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS delegates (
-    unit_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    address TEXT NOT NULL,
-    PRIMARY KEY (unit_id, address)
-);
-CREATE INDEX IF NOT EXISTS delegates_address ON delegates (address);
-CREATE TABLE IF NOT EXISTS aliases (
-    address     TEXT PRIMARY KEY,
-    destination TEXT NOT NULL
-);
--- Locks in force (Art. 12.5, 12.7). Sync never touches this table, so a lock
--- stays across site.yml runs until `vmail-accounts unlock`.
-CREATE TABLE IF NOT EXISTS account_locks (
-    id        TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
-    kind      TEXT NOT NULL CHECK (kind IN ('emergency', 'inactive')),
-    reason    TEXT NOT NULL,
-    message   TEXT NOT NULL,
-    locked_by TEXT NOT NULL,
-    locked_at TEXT NOT NULL
-);
--- Every lock, unlock, left and delete event, with who and why.
-CREATE TABLE IF NOT EXISTS lock_log (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    id      TEXT NOT NULL,
-    address TEXT NOT NULL,
-    action  TEXT NOT NULL CHECK (action IN ('lock', 'unlock', 'left', 'delete')),
-    kind    TEXT NOT NULL DEFAULT '',
-    reason  TEXT NOT NULL,
-    by      TEXT NOT NULL,
-    at      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS lock_log_id ON lock_log (id);
--- Deleted accounts: the row in accounts stays (status left, no password), so
--- the address is never reissued; sync keeps them left whatever HR's file says.
-CREATE TABLE IF NOT EXISTS tombstones (
-    id         TEXT PRIMARY KEY REFERENCES accounts (id),
-    address    TEXT NOT NULL UNIQUE,
-    deleted_at TEXT NOT NULL,
-    archive    TEXT NOT NULL,
-    by         TEXT NOT NULL
-);
--- Notices the lifecycle job sent (one per account, stage and due date).
-CREATE TABLE IF NOT EXISTS lifecycle_notices (
-    id      TEXT NOT NULL,
-    stage   TEXT NOT NULL CHECK (stage IN ('lock', 'delete')),
-    due     TEXT NOT NULL,
-    sent_at TEXT NOT NULL,
-    PRIMARY KEY (id, stage, due)
-);
-"""
 
 # Fields copied verbatim from the JSON; password fields are handled apart.
 FIELDS = ("kind", "localpart", "domain", "address", "display_name", "unit",
@@ -166,22 +88,13 @@ def fail(message):
 
 
 def connect(path, create=False):
-    if not create and not os.path.exists(path):
+    """The accounts database at the current schema version (created or upgraded in place)."""
+    try:
+        return accountsdb.open_db(path, create)
+    except FileNotFoundError:
         fail(f"database {path} does not exist (run sync first)")
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    # Readers (Postfix, Dovecot) may not be able to write the directory: keep
-    # the classic rollback journal, which read-only readers can cope with.
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.executescript(SCHEMA)
-    # Written only when it changes: read-only sub-commands stay reads.
-    version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if version is None or version["value"] != str(SCHEMA_VERSION):
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                     (str(SCHEMA_VERSION),))
-    return conn
+    except InvalidInput as exc:
+        fail(str(exc))
 
 
 def log_event(conn, acc_id, address, action, kind, reason, by, stamp, journal=True):
@@ -410,26 +323,8 @@ def cmd_set_password(args):
 # PostgreSQL copy of the accounts for readers on other hosts (Postfix's
 # pgsql: maps, Dovecot's pgsql driver). SQLite stays the working copy every
 # sub-command above writes; publish mirrors it with psql (Debian's
-# postgresql-client, no Python driver needed) in one transaction.
-PG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    id text PRIMARY KEY, kind text NOT NULL, localpart text NOT NULL, domain text NOT NULL,
-    address text NOT NULL UNIQUE, display_name text NOT NULL, unit text NOT NULL,
-    unit_name text NOT NULL, status text NOT NULL, quota_bytes bigint NOT NULL, title text NOT NULL,
-    phone text NOT NULL, fax text NOT NULL, postal_address text NOT NULL, exempt_until text NOT NULL,
-    source text NOT NULL, password text, password_reset text NOT NULL,
-    initial_password integer NOT NULL, password_changed text, created text NOT NULL,
-    updated text NOT NULL);
-CREATE TABLE IF NOT EXISTS delegates (unit_id text NOT NULL, address text NOT NULL,
-    PRIMARY KEY (unit_id, address));
-CREATE INDEX IF NOT EXISTS delegates_address ON delegates (address);
-CREATE TABLE IF NOT EXISTS aliases (address text PRIMARY KEY, destination text NOT NULL);
-CREATE TABLE IF NOT EXISTS account_locks (id text PRIMARY KEY, kind text NOT NULL, reason text NOT NULL,
-    message text NOT NULL, locked_by text NOT NULL, locked_at text NOT NULL);
-"""
-# account_locks too: Dovecot's password_query refuses locked accounts.
-PG_TABLES = {"accounts": ("id",), "delegates": ("unit_id", "address"), "aliases": ("address",),
-             "account_locks": ("id",)}
+# postgresql-client, no Python driver needed) in one transaction. Its tables:
+# vmail.accountsdb (PG_TABLES, pg_schema).
 # Written by the mail_accounts role when the accounts are published to
 # PostgreSQL: {"pg": CONNINFO, "readers": [role, ...]}. Every sub-command that
 # writes (sync, set-initial, set-password, lock, unlock) then publishes at
@@ -451,10 +346,10 @@ def pg_mirror_sql(conn, readers):
     three statements (insert new, update differing, delete gone) whose row
     counts psql prints as "table|inserted|updated|deleted"."""
     out = io.StringIO()
-    out.write("\\set ON_ERROR_STOP on\nBEGIN;\n" + PG_SCHEMA)
+    out.write("\\set ON_ERROR_STOP on\nBEGIN;\n" + accountsdb.pg_schema())
     for reader in readers:
-        out.write(f"GRANT SELECT ON {', '.join(PG_TABLES)} TO {reader};\n")
-    for table, key in PG_TABLES.items():
+        out.write(f"GRANT SELECT ON {', '.join(accountsdb.PG_TABLES)} TO {reader};\n")
+    for table, key in accountsdb.PG_TABLES.items():
         columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
         rest = [c for c in columns if c not in key]
         cols, keys = ", ".join(columns), ", ".join(key)
@@ -501,7 +396,7 @@ def publish_to_pg(db, pg, readers):
     result = {"changed": False}
     for line in proc.stdout.splitlines():
         parts = line.split("|")
-        if len(parts) == 4 and parts[0] in PG_TABLES:
+        if len(parts) == 4 and parts[0] in accountsdb.PG_TABLES:
             counts = dict(zip(("inserted", "updated", "deleted"), map(int, parts[1:])))
             result[parts[0]] = counts
             result["changed"] = result["changed"] or any(counts.values())

@@ -46,6 +46,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Optional
 
+from vmail import accountsdb
+
 CONFIG = "/etc/vmail/lifecycle.json"
 SASL_RE = re.compile(r"sasl_username=([^,\s]+)")
 
@@ -209,12 +211,9 @@ def last_use_dates(conf):
 # ---------------------------------------------------------------- accounts
 
 def open_accounts(conf):
-    conn = sqlite3.connect(conf["accounts_db"], timeout=30, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = DELETE")
-    # The tables (account_locks, lock_log, tombstones, lifecycle_notices) are
-    # vmail-accounts' schema: it created them at the last sync.
-    return conn
+    # The schema (account_locks, lock_log, tombstones, lifecycle_notices) is
+    # vmail.accountsdb's: an older database is upgraded before the job writes.
+    return accountsdb.open_db(conf["accounts_db"])
 
 
 def load_accounts(conn, last_use):

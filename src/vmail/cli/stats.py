@@ -35,8 +35,10 @@ import sqlite3
 import subprocess
 import sys
 
+from vmail import accountsdb
+
 DEFAULT_STATS_DB = "/var/lib/vmail/stats/counters.sqlite"
-DEFAULT_ACCOUNTS_DB = "/var/lib/vmail/accounts.sqlite"
+DEFAULT_ACCOUNTS_DB = accountsdb.DEFAULT_PATH
 # The lifecycle job (issue 7, lifecycle part) may log its locks and deletions
 # in one of these; every file that exists is read.
 DEFAULT_LIFECYCLE_LOGS = ("/var/log/vmail/lifecycle.log", "/var/lib/vmail/lifecycle.jsonl",
