@@ -82,9 +82,21 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class CommandFailed(Exception):
+    """A refused command: the message is printed as {"failed": true, "msg": ...} (exit 1), or
+    becomes the module's failure (roles/mail_accounts/library/vmail_accounts_db.py)."""
+
+
 def fail(message):
-    print(json.dumps({"failed": True, "msg": message}, ensure_ascii=False))
-    sys.exit(1)
+    raise CommandFailed(message)
+
+
+def read_input(args, binary=False):
+    """The command's input: given by the caller (the Ansible module), else stdin."""
+    given = getattr(args, "stdin", None)
+    if given is not None:
+        return given.encode("utf-8") if binary else given
+    return sys.stdin.buffer.read() if binary else sys.stdin.read()
 
 
 def connect(path, create=False):
@@ -163,7 +175,7 @@ def normalise(account, domain):
 
 def cmd_sync(args):
     if args.json == "-":
-        raw = sys.stdin.buffer.read()
+        raw = read_input(args, binary=True)
     else:
         with open(args.json, "rb") as handle:
             raw = handle.read()
@@ -264,11 +276,11 @@ def cmd_sync(args):
     if not args.dry_run:
         for acc_id in result["disabled"]:
             kick(addresses[acc_id])
-    print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+    return result
 
 
 def cmd_set_initial(args):
-    data = sys.stdin.read()
+    data = read_input(args)
     passwords = json.loads(data) if data.strip() else {}
     if not isinstance(passwords, dict):
         fail("stdin must be a JSON object {id: password}")
@@ -288,12 +300,12 @@ def cmd_set_initial(args):
         conn.executemany("UPDATE accounts SET password = ?, initial_password = 1,"
                          " password_changed = ?, updated = ? WHERE id = ?",
                          [(hashed, stamp, stamp, acc_id) for hashed, acc_id in zip(hashes, result["set"])])
-        conn.execute("COMMIT")
+        conn.execute("ROLLBACK" if getattr(args, "dry_run", False) else "COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
         raise
     result["changed"] = bool(result["set"])
-    print(json.dumps(result, sort_keys=True))
+    return result
 
 
 def policy_reasons(cleartext):
@@ -302,7 +314,7 @@ def policy_reasons(cleartext):
 
 
 def cmd_set_password(args):
-    cleartext = sys.stdin.read().rstrip("\r\n")
+    cleartext = read_input(args).rstrip("\r\n")
     reasons = policy_reasons(cleartext)
     if reasons:
         fail("Mật khẩu không đạt yêu cầu (Điều 8.1): " + "; ".join(reasons["vi"])
@@ -318,7 +330,7 @@ def cmd_set_password(args):
                        (hash_password(cleartext), must_change, stamp, stamp, args.address.lower()))
     if cur.rowcount != 1:
         fail(f"no personal account with address {args.address}")
-    print(json.dumps({"changed": True, "address": args.address.lower(), "must_change": bool(must_change)}))
+    return {"changed": True, "address": args.address.lower(), "must_change": bool(must_change)}
 
 # PostgreSQL copy of the accounts for readers on other hosts (Postfix's
 # pgsql: maps, Dovecot's pgsql driver). SQLite stays the working copy every
@@ -341,7 +353,7 @@ def pg_csv_field(value):
     return '"' + str(value).replace('"', '""') + '"'
 
 
-def pg_mirror_sql(conn, readers):
+def pg_mirror_sql(conn, readers, commit=True):
     """The psql script: schema, then per table COPY into a temporary twin and
     three statements (insert new, update differing, delete gone) whose row
     counts psql prints as "table|inserted|updated|deleted"."""
@@ -370,7 +382,8 @@ def pg_mirror_sql(conn, readers):
             f"RETURNING 1)\n"
             f"SELECT '{table}', (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), "
             f"(SELECT count(*) FROM del);\n")
-    out.write("COMMIT;\n")
+    # Check mode: the same statements and counts, then nothing kept.
+    out.write("COMMIT;\n" if commit else "ROLLBACK;\n")
     return out.getvalue()
 
 
@@ -382,10 +395,10 @@ def publish_conf():
         return json.load(f)
 
 
-def publish_to_pg(db, pg, readers):
+def publish_to_pg(db, pg, readers, commit=True):
     """Mirror the SQLite database into PostgreSQL; what changed per table."""
     conn = connect(db)
-    script = pg_mirror_sql(conn, readers)
+    script = pg_mirror_sql(conn, readers, commit)
     try:
         proc = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-d", pg], input=script, text=True,
                               capture_output=True, check=False)
@@ -408,10 +421,9 @@ def cmd_publish(args):
     if pg is None:
         conf = publish_conf()
         if conf is None:
-            print(json.dumps({"changed": False, "configured": False}))
-            return
+            return {"changed": False, "configured": False}
         pg, readers = conf["pg"], conf.get("readers", [])
-    print(json.dumps(publish_to_pg(args.db, pg, readers), sort_keys=True))
+    return publish_to_pg(args.db, pg, readers, commit=not getattr(args, "dry_run", False))
 
 
 def file_state(path, digest=False):
@@ -444,18 +456,15 @@ def cmd_state(args):
             pass  # an empty or older database: treated as never synced
         finally:
             conn.close()
-    print(json.dumps(result, sort_keys=True))
+    return result
 
 
 def cmd_list_addresses(args):
     # No database yet (first run): no address issued on this server.
     if not os.path.exists(args.db):
-        print("{}")
-        return
+        return {}
     conn = connect(args.db)
-    print(json.dumps({r["id"]: r["address"] for r in
-                      conn.execute("SELECT id, address FROM accounts ORDER BY id")},
-                     ensure_ascii=False, sort_keys=True))
+    return {r["id"]: r["address"] for r in conn.execute("SELECT id, address FROM accounts ORDER BY id")}
 
 
 def _account(conn, address):
@@ -495,8 +504,7 @@ def cmd_lock(args):
     # Kick even when already locked: an operator repeating the command wants
     # the sessions gone.
     kicked = kick(acc["address"])
-    print(json.dumps({"changed": changed, "address": acc["address"], "kind": args.kind,
-                      "kicked": kicked}, ensure_ascii=False))
+    return {"changed": changed, "address": acc["address"], "kind": args.kind, "kicked": kicked}
 
 
 def cmd_unlock(args):
@@ -516,14 +524,14 @@ def cmd_unlock(args):
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    print(json.dumps({"changed": old is not None, "address": acc["address"]}, ensure_ascii=False))
+    return {"changed": old is not None, "address": acc["address"]}
 
 
 def cmd_locks(args):
     conn = connect(args.db)
-    print(json.dumps([dict(r) for r in conn.execute(
+    return [dict(r) for r in conn.execute(
         "SELECT a.address, l.kind, l.reason, l.locked_by, l.locked_at FROM account_locks l"
-        " JOIN accounts a ON a.id = l.id ORDER BY a.address")], ensure_ascii=False))
+        " JOIN accounts a ON a.id = l.id ORDER BY a.address")]
 
 
 def cmd_lock_log(args):
@@ -533,11 +541,11 @@ def cmd_lock_log(args):
     if args.address:
         query += " WHERE address = ?"
         params = (args.address.lower(),)
-    print(json.dumps([dict(r) for r in conn.execute(query + " ORDER BY seq", params)],
-                     ensure_ascii=False))
+    return [dict(r) for r in conn.execute(query + " ORDER BY seq", params)]
 
 
-def main():
+def parser():
+    """The command line of vmail-accounts (also what the Ansible module builds)."""
     parser = argparse.ArgumentParser(prog="vmail-accounts", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=os.environ.get("VMAIL_ACCOUNTS_DB", DEFAULT_DB))
@@ -546,7 +554,9 @@ def main():
     sync.add_argument("--json", default=DEFAULT_JSON)
     sync.add_argument("--dry-run", action="store_true")
     sync.set_defaults(func=cmd_sync)
-    sub.add_parser("set-initial").set_defaults(func=cmd_set_initial)
+    initial = sub.add_parser("set-initial")
+    initial.add_argument("--dry-run", action="store_true", help="say which would be set, set none")
+    initial.set_defaults(func=cmd_set_initial)
     setpw = sub.add_parser("set-password")
     setpw.add_argument("address")
     setpw.add_argument("--changed-by-user", action="store_true",
@@ -560,6 +570,7 @@ def main():
     publish.add_argument("--pg", help="libpq connection string of the PostgreSQL copy (default: "
                          + PUBLISH_CONF + ")")
     publish.add_argument("--reader", action="append", help="role granted SELECT (repeatable)")
+    publish.add_argument("--dry-run", action="store_true", help="count the changes, keep none")
     publish.set_defaults(func=cmd_publish)
     lock = sub.add_parser("lock", help="lock an account at once (Art. 12.7)")
     lock.add_argument("address")
@@ -577,17 +588,37 @@ def main():
     log = sub.add_parser("lock-log")
     log.add_argument("address", nargs="?")
     log.set_defaults(func=cmd_lock_log)
-    args = parser.parse_args()
+    return parser
+
+
+def run(argv, stdin=None):
+    """Run one command; its result (what main prints as JSON). CommandFailed if refused.
+
+    ``stdin``: the input of sync --json -, set-initial and set-password, given by the caller.
+    """
+    args = parser().parse_args(argv)
+    args.stdin = stdin
     os.umask(0o027)
-    args.func(args)
+    result = args.func(args)
     # Writers publish at once where PostgreSQL serves other hosts; a failure
-    # exits non-zero (the SQLite change stands; the next write or run retries).
+    # fails the command (the SQLite change stands; the next write or run retries).
     if args.func in (cmd_sync, cmd_set_initial, cmd_set_password, cmd_lock, cmd_unlock) \
             and not getattr(args, "dry_run", False):
         conf = publish_conf()
         if conf is not None:
             publish_to_pg(args.db, conf["pg"], conf.get("readers", []))
+    return result
+
+
+def main(argv=None):
+    try:
+        result = run(sys.argv[1:] if argv is None else argv)
+    except CommandFailed as exc:
+        print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
+        return 1
+    print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
