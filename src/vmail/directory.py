@@ -504,6 +504,17 @@ def write_tree(files: Mapping[str, str], root: str, dry_run: bool = False, mode:
     return {"changed": bool(written or removed), "written": written, "removed": sorted(removed)}
 
 
+def build(document: Mapping[str, Any], output: str, dry_run: bool = False) -> dict[str, Any]:
+    """Make ``output`` hold exactly the published directory of ``document`` (mode 0644).
+
+    ``document``: {"entries": [...], "units": [...], "title": "...", "generated": "..."}.
+    Returns {"changed", "written", "removed"}; InvalidInput if the input is wrong.
+    """
+    files = directory_files(document.get("entries"), document.get("title") or "Danh bạ thư điện tử công vụ tỉnh",
+                            document.get("units"), document.get("generated") or "")
+    return write_tree(files, output, dry_run)
+
+
 # --------------------------------------------------------------------------------------------
 # Command line
 
@@ -515,10 +526,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(description="Write the provincial e-mail directory.")
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build")
-    build.add_argument("--input", required=True, help="JSON file, or - for stdin")
-    build.add_argument("--output", required=True)
-    build.add_argument("--dry-run", action="store_true")
+    build_command = commands.add_parser("build")
+    build_command.add_argument("--input", required=True, help="JSON file, or - for stdin")
+    build_command.add_argument("--output", required=True)
+    build_command.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     if args.input == "-":
         document = json.load(sys.stdin)
@@ -526,9 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.input, encoding="utf-8") as handle:
             document = json.load(handle)
     try:
-        files = directory_files(document.get("entries"), document.get("title") or "Danh bạ thư điện tử công vụ tỉnh",
-                                document.get("units"), document.get("generated") or "")
-        result = write_tree(files, args.output, args.dry_run)
+        result = build(document, args.output, args.dry_run)
     except InvalidInput as exc:
         print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
         return 1

@@ -555,18 +555,28 @@ def report_files(report: Any, units: Any = None) -> dict[str, str]:
 # Command line (playbooks/report.yml writes the whole tree in one task)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``write --input FILE|- --output DIR [--dry-run]``: build the report and write reports/<year>/.
+def write_report(document: Mapping[str, Any], output: str, dry_run: bool = False) -> dict[str, Any]:
+    """Build the report of ``document`` and make ``output`` hold exactly its files (mode 0640).
 
-    The input is JSON {"accounts": <vmail-stats accounts>, "stats": [<vmail-stats export>...],
-    "year": 2026, "units": <the personnel file's units, optional: full unit names>}. Only files that differ are written (mode 0640) and stale ones removed; prints
-    {"changed", "written", "removed", "files", "province"} as JSON.
+    ``document``: {"accounts": <vmail-stats accounts>, "stats": [<vmail-stats export>...],
+    "year": 2026, "units": <the personnel file's units, optional: full unit names>}. Returns
+    {"changed", "written", "removed", "files", "province"}; InvalidInput if the input is wrong.
     """
+    from vmail.directory import unit_labels, write_tree  # pylint: disable=import-outside-toplevel
+
+    labels = unit_labels(document["units"]) if document.get("units") else None
+    report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"), labels)
+    files = report_files(report, document.get("units"))
+    result = write_tree(files, output, dry_run=dry_run, mode=0o640)
+    province = {k: report["province"][k] for k in COUNT_FIELDS}
+    return dict(result, files=len(files), province=province)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``write --input FILE|- --output DIR [--dry-run]``: ``write_report``, its result as JSON."""
     import argparse  # pylint: disable=import-outside-toplevel
     import json  # pylint: disable=import-outside-toplevel
     import sys  # pylint: disable=import-outside-toplevel
-
-    from vmail.directory import unit_labels, write_tree  # pylint: disable=import-outside-toplevel
 
     parser = argparse.ArgumentParser(description="Write the yearly report of the e-mail system.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -581,15 +591,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(args.input, encoding="utf-8") as handle:
             document = json.load(handle)
     try:
-        labels = unit_labels(document["units"]) if document.get("units") else None
-        report = yearly_report(document.get("accounts"), document.get("stats"), document.get("year"), labels)
-        files = report_files(report, document.get("units"))
-        result = write_tree(files, args.output, dry_run=args.dry_run, mode=0o640)
+        result = write_report(document, args.output, args.dry_run)
     except InvalidInput as exc:
         print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
         return 1
-    province = {k: report["province"][k] for k in COUNT_FIELDS}
-    print(json.dumps(dict(result, files=len(files), province=province), ensure_ascii=False, sort_keys=True))
+    print(json.dumps(result, ensure_ascii=False, sort_keys=True))
     return 0
 
 

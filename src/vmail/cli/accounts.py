@@ -54,6 +54,9 @@ import subprocess
 import sys
 import syslog
 
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
 from vmail import accountsdb
 from vmail.errors import InvalidInput
 from vmail.password import password_policy_errors
@@ -78,7 +81,7 @@ FIELDS = ("kind", "localpart", "domain", "address", "display_name", "unit",
           "postal_address", "exempt_until", "source")
 
 
-def now():
+def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -87,11 +90,11 @@ class CommandFailed(Exception):
     becomes the module's failure (roles/mail_accounts/library/vmail_accounts_db.py)."""
 
 
-def fail(message):
+def fail(message: str) -> NoReturn:
     raise CommandFailed(message)
 
 
-def read_input(args, binary=False):
+def read_input(args: argparse.Namespace, binary: bool = False) -> Any:
     """The command's input: given by the caller (the Ansible module), else stdin."""
     given = getattr(args, "stdin", None)
     if given is not None:
@@ -99,7 +102,7 @@ def read_input(args, binary=False):
     return sys.stdin.buffer.read() if binary else sys.stdin.read()
 
 
-def connect(path, create=False):
+def connect(path: str, create: bool = False) -> sqlite3.Connection:
     """The accounts database at the current schema version (created or upgraded in place)."""
     try:
         return accountsdb.open_db(path, create)
@@ -109,7 +112,8 @@ def connect(path, create=False):
         fail(str(exc))
 
 
-def log_event(conn, acc_id, address, action, kind, reason, by, stamp, journal=True):
+def log_event(conn: sqlite3.Connection, acc_id: str, address: str, action: str, kind: str, reason: str,  # pylint: disable=too-many-arguments
+              by: str, stamp: str, journal: bool = True) -> None:
     """One row in lock_log and one line in the journal (caller holds the transaction)."""
     conn.execute("INSERT INTO lock_log (id, address, action, kind, reason, by, at)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?)", (acc_id, address, action, kind, reason, by, stamp))
@@ -119,7 +123,7 @@ def log_event(conn, acc_id, address, action, kind, reason, by, stamp, journal=Tr
     syslog.syslog(syslog.LOG_NOTICE, f"{action} {address} kind={kind or '-'} by={by} reason={reason}")
 
 
-def kick(address):
+def kick(address: str) -> bool:
     """End the open IMAP/POP3 sessions of an account on this host (if Dovecot runs here)."""
     doveadm = shutil.which("doveadm")
     if not doveadm:
@@ -129,13 +133,13 @@ def kick(address):
     return proc.returncode == 0
 
 
-def hash_password(cleartext):
+def hash_password(cleartext: str) -> str:
     if not cleartext:
         fail("empty password refused")
     return "{SHA512-CRYPT}" + sha512_crypt(cleartext)
 
 
-def hash_many(cleartexts):
+def hash_many(cleartexts: list[str]) -> list[str]:
     """SHA512-CRYPT of many passwords on every core: 5,000 rounds cost a few
     milliseconds each, so 20,000 initial passwords are the slowest step of a
     first run; hashing is CPU-bound and independent per password."""
@@ -147,7 +151,7 @@ def hash_many(cleartexts):
         return pool.map(hash_password, cleartexts, chunksize=64)
 
 
-def normalise(account, domain):
+def normalise(account: dict[str, Any], domain: str) -> dict[str, Any]:
     try:
         row = {
             "id": str(account["id"]),
@@ -173,7 +177,7 @@ def normalise(account, domain):
     return row
 
 
-def cmd_sync(args):
+def cmd_sync(args: argparse.Namespace) -> dict[str, Any]:
     if args.json == "-":
         raw = read_input(args, binary=True)
     else:
@@ -188,14 +192,14 @@ def cmd_sync(args):
     if len(ids) != len(set(ids)):
         fail("duplicate account ids in the JSON")
     conn = connect(args.db, create=True)
-    result = {"changed": False, "created": [], "updated": [], "retired": [], "disabled": [],
+    result: dict[str, Any] = {"changed": False, "created": [], "updated": [], "retired": [], "disabled": [],
               "password_reset": [], "aliases_changed": False, "need_password": []}
     stamp = now()
     conn.execute("BEGIN IMMEDIATE")
     try:
         existing = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM accounts")}
         tombstoned = {r["id"] for r in conn.execute("SELECT id FROM tombstones")}
-        delegates = {}
+        delegates: dict[str, list[str]] = {}
         for r in conn.execute("SELECT unit_id, address FROM delegates ORDER BY address"):
             delegates.setdefault(r["unit_id"], []).append(r["address"])
         for acc in accounts:
@@ -279,13 +283,13 @@ def cmd_sync(args):
     return result
 
 
-def cmd_set_initial(args):
+def cmd_set_initial(args: argparse.Namespace) -> dict[str, Any]:
     data = read_input(args)
     passwords = json.loads(data) if data.strip() else {}
     if not isinstance(passwords, dict):
         fail("stdin must be a JSON object {id: password}")
     conn = connect(args.db)
-    result = {"changed": False, "set": [], "missing": []}
+    result: dict[str, Any] = {"changed": False, "set": [], "missing": []}
     stamp = now()
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -308,12 +312,12 @@ def cmd_set_initial(args):
     return result
 
 
-def policy_reasons(cleartext):
+def policy_reasons(cleartext: str) -> dict[str, list[str]]:
     """{'vi': [...], 'en': [...]}: why `cleartext` breaks Art. 8.1 ({} if it complies)."""
     return {lang: reasons for lang in ("vi", "en") if (reasons := password_policy_errors(cleartext, lang))}
 
 
-def cmd_set_password(args):
+def cmd_set_password(args: argparse.Namespace) -> dict[str, Any]:
     cleartext = read_input(args).rstrip("\r\n")
     reasons = policy_reasons(cleartext)
     if reasons:
@@ -344,7 +348,7 @@ def cmd_set_password(args):
 PUBLISH_CONF = os.environ.get("VMAIL_ACCOUNTS_PUBLISH", "/etc/vmail/accounts-publish.json")
 
 
-def pg_csv_field(value):
+def pg_csv_field(value: object) -> str:
     """In PostgreSQL's CSV an unquoted empty field is NULL and "" is ''."""
     if value is None:
         return ""
@@ -353,7 +357,7 @@ def pg_csv_field(value):
     return '"' + str(value).replace('"', '""') + '"'
 
 
-def pg_mirror_sql(conn, readers, commit=True):
+def pg_mirror_sql(conn: sqlite3.Connection, readers: list[str], commit: bool = True) -> str:
     """The psql script: schema, then per table COPY into a temporary twin and
     three statements (insert new, update differing, delete gone) whose row
     counts psql prints as "table|inserted|updated|deleted"."""
@@ -387,15 +391,16 @@ def pg_mirror_sql(conn, readers, commit=True):
     return out.getvalue()
 
 
-def publish_conf():
+def publish_conf() -> dict[str, Any] | None:
     """The publish settings of this host, or None (one host, SQLite only)."""
     if not os.path.exists(PUBLISH_CONF):
         return None
     with open(PUBLISH_CONF, encoding="utf-8") as f:
-        return json.load(f)
+        conf: dict[str, Any] = json.load(f)
+    return conf
 
 
-def publish_to_pg(db, pg, readers, commit=True):
+def publish_to_pg(db: str, pg: str, readers: list[str], commit: bool = True) -> dict[str, Any]:
     """Mirror the SQLite database into PostgreSQL; what changed per table."""
     conn = connect(db)
     script = pg_mirror_sql(conn, readers, commit)
@@ -406,7 +411,7 @@ def publish_to_pg(db, pg, readers, commit=True):
         fail("psql: not installed (Debian package postgresql-client)")
     if proc.returncode != 0:
         fail("psql: " + (proc.stderr or proc.stdout).strip()[-2000:])
-    result = {"changed": False}
+    result: dict[str, Any] = {"changed": False}
     for line in proc.stdout.splitlines():
         parts = line.split("|")
         if len(parts) == 4 and parts[0] in accountsdb.PG_TABLES:
@@ -416,7 +421,7 @@ def publish_to_pg(db, pg, readers, commit=True):
     return result
 
 
-def cmd_publish(args):
+def cmd_publish(args: argparse.Namespace) -> dict[str, Any]:
     pg, readers = args.pg, args.reader or []
     if pg is None:
         conf = publish_conf()
@@ -426,7 +431,7 @@ def cmd_publish(args):
     return publish_to_pg(args.db, pg, readers, commit=not getattr(args, "dry_run", False))
 
 
-def file_state(path, digest=False):
+def file_state(path: str, digest: bool = False) -> dict[str, str] | None:
     """owner, group, mode (and SHA-256) of a file; None when it does not exist."""
     try:
         st = os.stat(path)
@@ -440,7 +445,7 @@ def file_state(path, digest=False):
     return state
 
 
-def cmd_state(args):
+def cmd_state(args: argparse.Namespace) -> dict[str, Any]:
     # Reads only: no database yet means nothing synced (the schema is not created here).
     result = {"json": file_state(args.json, digest=True), "db": file_state(args.db),
               "synced_sha256": "", "need_password": 0}
@@ -459,7 +464,7 @@ def cmd_state(args):
     return result
 
 
-def cmd_list_addresses(args):
+def cmd_list_addresses(args: argparse.Namespace) -> dict[str, str]:
     # No database yet (first run): no address issued on this server.
     if not os.path.exists(args.db):
         return {}
@@ -467,15 +472,16 @@ def cmd_list_addresses(args):
     return {r["id"]: r["address"] for r in conn.execute("SELECT id, address FROM accounts ORDER BY id")}
 
 
-def _account(conn, address):
+def _account(conn: sqlite3.Connection, address: str) -> sqlite3.Row:
     row = conn.execute("SELECT id, address, kind FROM accounts WHERE address = ?",
                        (address.lower(),)).fetchone()
     if row is None:
         fail(f"no account with address {address}")
-    return row
+    account: sqlite3.Row = row
+    return account
 
 
-def cmd_lock(args):
+def cmd_lock(args: argparse.Namespace) -> dict[str, Any]:
     if not args.reason.strip() or not args.by.strip():
         fail("--reason and --by are required and must not be empty")
     conn = connect(args.db)
@@ -507,7 +513,7 @@ def cmd_lock(args):
     return {"changed": changed, "address": acc["address"], "kind": args.kind, "kicked": kicked}
 
 
-def cmd_unlock(args):
+def cmd_unlock(args: argparse.Namespace) -> dict[str, Any]:
     if not args.reason.strip() or not args.by.strip():
         fail("--reason and --by are required and must not be empty")
     conn = connect(args.db)
@@ -527,24 +533,24 @@ def cmd_unlock(args):
     return {"changed": old is not None, "address": acc["address"]}
 
 
-def cmd_locks(args):
+def cmd_locks(args: argparse.Namespace) -> list[dict[str, Any]]:
     conn = connect(args.db)
     return [dict(r) for r in conn.execute(
         "SELECT a.address, l.kind, l.reason, l.locked_by, l.locked_at FROM account_locks l"
         " JOIN accounts a ON a.id = l.id ORDER BY a.address")]
 
 
-def cmd_lock_log(args):
+def cmd_lock_log(args: argparse.Namespace) -> list[dict[str, Any]]:
     conn = connect(args.db)
     query = "SELECT seq, address, action, kind, reason, by, at FROM lock_log"
-    params = ()
+    params: tuple[str, ...] = ()
     if args.address:
         query += " WHERE address = ?"
         params = (args.address.lower(),)
     return [dict(r) for r in conn.execute(query + " ORDER BY seq", params)]
 
 
-def parser():
+def parser() -> argparse.ArgumentParser:
     """The command line of vmail-accounts (also what the Ansible module builds)."""
     parser = argparse.ArgumentParser(prog="vmail-accounts", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -591,7 +597,7 @@ def parser():
     return parser
 
 
-def run(argv, stdin=None):
+def run(argv: Sequence[str], stdin: str | None = None) -> Any:
     """Run one command; its result (what main prints as JSON). CommandFailed if refused.
 
     ``stdin``: the input of sync --json -, set-initial and set-password, given by the caller.
@@ -610,7 +616,7 @@ def run(argv, stdin=None):
     return result
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(sys.argv[1:] if argv is None else argv)
     except CommandFailed as exc:
