@@ -1,6 +1,7 @@
 """Helpers to run the real playbooks on the control node against throw-away inventories."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -46,3 +47,16 @@ def lab_copy(tmp_path: Path, lab_secrets) -> Path:
     hosts = inventory / "hosts.yml"
     hosts.write_text(hosts.read_text().replace("10.89.60.10", "vmail-test-no-such-container"))
     return inventory
+
+
+def run_module(library: str, name: str, args: dict, check: bool = False) -> dict:
+    """One ad-hoc run of a project module on localhost with the venv's Python (it has the vmail
+    package), --diff on; the module's result."""
+    command = [str(VENV_BIN / "ansible"), "localhost", "-M", str(REPO / library), "-m", name,
+               "-a", json.dumps(args), "-e", f"ansible_python_interpreter={VENV_BIN / 'python'}",
+               "-c", "local", "--diff", *(["--check"] if check else [])]
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+                          env=ansible_env(ANSIBLE_STRATEGY="linear", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                                          ANSIBLE_STDOUT_CALLBACK="json"))
+    assert proc.returncode in (0, 2), proc.stdout + proc.stderr
+    return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
-from conftest import REPO, VENV_BIN, ansible_env
+from conftest import run_module
 
 DOMAIN = "tiengiang.gov.vn"
 DOCUMENT = {"domain": DOMAIN, "aliases": [], "accounts": [
@@ -18,49 +17,41 @@ DOCUMENT = {"domain": DOMAIN, "aliases": [], "accounts": [
 PASSWORD = "Ban#Dau2026x"
 
 
-def module(*args: str, check: bool = False) -> dict:
-    """One ad-hoc run of the module on localhost, with the venv's Python (it has the package)."""
-    command = [str(VENV_BIN / "ansible"), "localhost", "-M", str(REPO / "roles/mail_accounts/library"),
-               "-m", "vmail_accounts_db", "-e", f"ansible_python_interpreter={VENV_BIN / 'python'}",
-               "-c", "local", "--diff", *(["--check"] if check else []), *args]
-    proc = subprocess.run(command, cwd=REPO, env=ansible_env(ANSIBLE_STRATEGY="linear", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-                                                             ANSIBLE_STDOUT_CALLBACK="json"),
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode in (0, 2), proc.stdout + proc.stderr
-    return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+def module(args: dict, check: bool = False) -> dict:
+    return run_module("roles/mail_accounts/library", "vmail_accounts_db", args, check)
 
 
 def test_sync_check_mode_then_real_then_idempotent(tmp_path: Path) -> None:
     db, doc = tmp_path / "accounts.sqlite", tmp_path / "accounts.json"
     doc.write_text(json.dumps(DOCUMENT))
-    args = ["-a", json.dumps({"db": str(db), "command": "sync", "document_path": str(doc)})]
-    checked = module(*args, check=True)
+    args = {"db": str(db), "command": "sync", "document_path": str(doc)}
+    checked = module(args, check=True)
     assert checked["changed"] is True and checked["result"]["created"] == ["0001"]
     assert "created: 0001" in checked["diff"]["prepared"]
     # Check mode rolled its transaction back: the account is not there.
     assert sqlite3.connect(db).execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
-    real = module(*args)
+    real = module(args)
     assert real["changed"] is True and real["result"]["need_password"] == ["0001"]
-    assert module(*args)["changed"] is False
+    assert module(args)["changed"] is False
 
 
 def test_set_initial_keeps_the_password_out_of_the_output(tmp_path: Path) -> None:
     db, doc = tmp_path / "accounts.sqlite", tmp_path / "accounts.json"
     doc.write_text(json.dumps(DOCUMENT))
-    module("-a", json.dumps({"db": str(db), "command": "sync", "document_path": str(doc)}))
-    args = ["-a", json.dumps({"db": str(db), "command": "set_initial", "passwords": json.dumps({"0001": PASSWORD})})]
-    checked = module(*args, check=True)
+    module({"db": str(db), "command": "sync", "document_path": str(doc)})
+    args = {"db": str(db), "command": "set_initial", "passwords": json.dumps({"0001": PASSWORD})}
+    checked = module(args, check=True)
     assert checked["changed"] is True and checked["result"]["set"] == ["0001"]
     assert sqlite3.connect(db).execute("SELECT password FROM accounts").fetchone()[0] is None
-    real = module(*args)
+    real = module(args)
     assert real["result"]["set"] == ["0001"] and PASSWORD not in json.dumps(real)
     assert sqlite3.connect(db).execute("SELECT password FROM accounts").fetchone()[0].startswith("{SHA512-CRYPT}$6$")
-    assert module(*args)["changed"] is False
+    assert module(args)["changed"] is False
 
 
 def test_a_refused_document_fails_with_the_reason(tmp_path: Path) -> None:
     db, doc = tmp_path / "accounts.sqlite", tmp_path / "accounts.json"
     broken = dict(DOCUMENT, accounts=[dict(DOCUMENT["accounts"][0], status="gone")])
     doc.write_text(json.dumps(broken))
-    failed = module("-a", json.dumps({"db": str(db), "command": "sync", "document_path": str(doc)}))
+    failed = module({"db": str(db), "command": "sync", "document_path": str(doc)})
     assert failed.get("failed") is True and "status must be active, suspended or left" in failed["msg"]
