@@ -1,26 +1,16 @@
-"""Fast paths of the accounts play for tens of thousands of accounts.
-
-Thin adapter: the functions live in the ``vmail`` package (src/vmail); each filter's
-documentation is the YAML file of its name beside this one (``ansible-doc -t filter NAME``),
-and ``vmail.ansible.filters`` checks the arguments against it.
-"""
+"""Fast paths of the accounts play for tens of thousands of accounts. Thin adapter over src/vmail (vmail.ansible)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from vmail import accounts
-from vmail.ansible import filters
+from vmail.ansible import FilterModuleBase
 
 
-class FilterModule:  # pylint: disable=too-few-public-methods
-    """Ansible entry point."""
+class FilterModule(FilterModuleBase):  # pylint: disable=too-few-public-methods
+    """Ansible entry point; each filter's documentation: filter_plugins/<name>.yml."""
 
-    def filters(self) -> dict[str, Any]:
-        """Filter name -> checked function."""
-        return filters({
-            "mail_accounts_document": accounts.mail_accounts_document,
-            "personnel_from_yaml": accounts.personnel_from_yaml,
-            "initial_passwords_json": accounts.initial_passwords_json,
-        }, Path(__file__).parent)
+    FUNCTIONS = {
+        "mail_accounts_document": accounts.mail_accounts_document,
+        "personnel_from_yaml": accounts.personnel_from_yaml,
+        "initial_passwords_json": accounts.initial_passwords_json,
+    }

@@ -1,28 +1,18 @@
-"""Filters of the provincial e-mail directory (Art. 12.5, 14.3, 15.3).
-
-Thin adapter: the functions live in the ``vmail`` package (src/vmail); each filter's
-documentation is the YAML file of its name beside this one (``ansible-doc -t filter NAME``),
-and ``vmail.ansible.filters`` checks the arguments against it.
-"""
+"""Filters of the provincial e-mail directory (Art. 12.5, 14.3, 15.3). Thin adapter over src/vmail (vmail.ansible)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from vmail import directory
-from vmail.ansible import filters
+from vmail.ansible import FilterModuleBase
 
 
-class FilterModule:  # pylint: disable=too-few-public-methods
-    """Ansible entry point."""
+class FilterModule(FilterModuleBase):  # pylint: disable=too-few-public-methods
+    """Ansible entry point; each filter's documentation: filter_plugins/<name>.yml."""
 
-    def filters(self) -> dict[str, Any]:
-        """Filter name -> checked function."""
-        return filters({
-            "directory_entries": directory.directory_entries,
-            "directory_csv": directory.directory_csv,
-            "directory_vcard": directory.directory_vcard,
-            "directory_html": directory.directory_html,
-            "directory_files": directory.directory_files,
-        }, Path(__file__).parent)
+    FUNCTIONS = {
+        "directory_entries": directory.directory_entries,
+        "directory_csv": directory.directory_csv,
+        "directory_vcard": directory.directory_vcard,
+        "directory_html": directory.directory_html,
+        "directory_files": directory.directory_files,
+    }

@@ -1,25 +1,15 @@
-"""Filters of the mailbox migration (playbooks/migrate.yml): its plan and its report.
-
-Thin adapter: the functions live in the ``vmail`` package (src/vmail); each filter's
-documentation is the YAML file of its name beside this one (``ansible-doc -t filter NAME``),
-and ``vmail.ansible.filters`` checks the arguments against it.
-"""
+"""Filters of the mailbox migration (playbooks/migrate.yml): its plan and its report. Thin adapter over src/vmail (vmail.ansible)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from vmail import migration
-from vmail.ansible import filters
+from vmail.ansible import FilterModuleBase
 
 
-class FilterModule:  # pylint: disable=too-few-public-methods
-    """Ansible entry point."""
+class FilterModule(FilterModuleBase):  # pylint: disable=too-few-public-methods
+    """Ansible entry point; each filter's documentation: filter_plugins/<name>.yml."""
 
-    def filters(self) -> dict[str, Any]:
-        """Filter name -> checked function."""
-        return filters({
-            "migration_plan": migration.migration_plan,
-            "migration_report_csv": migration.migration_report_csv,
-        }, Path(__file__).parent)
+    FUNCTIONS = {
+        "migration_plan": migration.migration_plan,
+        "migration_report_csv": migration.migration_report_csv,
+    }

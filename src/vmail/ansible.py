@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from typing import ClassVar
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,14 @@ def _checked(name: str, function: Callable[..., Any], doc_dir: Path) -> Callable
 def filters(functions: Mapping[str, Callable[..., Any]], doc_dir: str | Path) -> dict[str, Callable[..., Any]]:
     """Filter name -> checked function, for a ``FilterModule.filters`` to return."""
     return {name: _checked(name, function, Path(doc_dir)) for name, function in functions.items()}
+
+
+class FilterModuleBase:  # pylint: disable=too-few-public-methods
+    """What each file of filter_plugins/ subclasses: ``FUNCTIONS`` maps filter names to functions
+    of the package; their documentation is the YAML file of each name beside the plugin file."""
+
+    FUNCTIONS: ClassVar[dict[str, Callable[..., Any]]] = {}
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        """Filter name -> checked function."""
+        return filters(self.FUNCTIONS, Path(inspect.getfile(type(self))).parent)

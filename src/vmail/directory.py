@@ -25,7 +25,6 @@ import argparse
 import csv
 import html
 import io
-import json
 import os
 import re
 import sys
@@ -34,6 +33,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from vmail import jsoncli
 from vmail.errors import InvalidInput
 from vmail.statuses import ACCOUNT_KINDS, PERSON_STATUSES
 from vmail.text import fold
@@ -531,18 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     build_command.add_argument("--output", required=True)
     build_command.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
-    if args.input == "-":
-        document = json.load(sys.stdin)
-    else:
-        with open(args.input, encoding="utf-8") as handle:
-            document = json.load(handle)
-    try:
-        result = build(document, args.output, args.dry_run)
-    except InvalidInput as exc:
-        print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
-        return 1
-    print(json.dumps(result, ensure_ascii=False, sort_keys=True))
-    return 0
+    return jsoncli.run(args.input, lambda document: build(document, args.output, args.dry_run))
 
 
 if __name__ == "__main__":

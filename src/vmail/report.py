@@ -575,8 +575,8 @@ def write_report(document: Mapping[str, Any], output: str, dry_run: bool = False
 def main(argv: Sequence[str] | None = None) -> int:
     """``write --input FILE|- --output DIR [--dry-run]``: ``write_report``, its result as JSON."""
     import argparse  # pylint: disable=import-outside-toplevel
-    import json  # pylint: disable=import-outside-toplevel
-    import sys  # pylint: disable=import-outside-toplevel
+
+    from vmail import jsoncli  # pylint: disable=import-outside-toplevel
 
     parser = argparse.ArgumentParser(description="Write the yearly report of the e-mail system.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -585,18 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     write.add_argument("--output", required=True)
     write.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     args = parser.parse_args(argv)
-    if args.input == "-":
-        document = json.load(sys.stdin)
-    else:
-        with open(args.input, encoding="utf-8") as handle:
-            document = json.load(handle)
-    try:
-        result = write_report(document, args.output, args.dry_run)
-    except InvalidInput as exc:
-        print(json.dumps({"failed": True, "msg": str(exc)}, ensure_ascii=False))
-        return 1
-    print(json.dumps(result, ensure_ascii=False, sort_keys=True))
-    return 0
+    return jsoncli.run(args.input, lambda document: write_report(document, args.output, args.dry_run))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The vmail_report_tree and vmail_directory_tree modules: check mode writes nothing and names the
+"""The vmail_published_tree module (report and directory): check mode writes nothing and names the
 files in --diff, a real run writes them, the next run changes nothing; bad input fails clearly."""
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from test_report import ACCOUNTS, STATS  # noqa: E402
 
 def test_report_module(tmp_path: Path) -> None:
     args = {"document": {"accounts": ACCOUNTS, "stats": STATS, "year": 2026}, "output": str(tmp_path / "2026")}
-    checked = run_module("playbooks/library", "vmail_report_tree", args, check=True)
+    checked = run_module("library", "vmail_published_tree", dict(args, content="report"), check=True)
     assert checked["changed"] is True and "bao-cao.html" in checked["diff"]["after"]
     assert not (tmp_path / "2026").exists()
-    real = run_module("playbooks/library", "vmail_report_tree", args)
+    real = run_module("library", "vmail_published_tree", dict(args, content="report"))
     assert real["changed"] is True and real["files"] == 5 and real["province"]["sent"] == 6
     assert (tmp_path / "2026" / "toan-tinh.csv").stat().st_mode & 0o777 == 0o640
-    assert run_module("playbooks/library", "vmail_report_tree", args)["changed"] is False
-    bad = run_module("playbooks/library", "vmail_report_tree",
-                     {"document": {"accounts": {}, "stats": [], "year": "x"}, "output": str(tmp_path / "x")})
+    assert run_module("library", "vmail_published_tree", dict(args, content="report"))["changed"] is False
+    bad = run_module("library", "vmail_published_tree",
+                     {"content": "report", "document": {"accounts": {}, "stats": [], "year": "x"}, "output": str(tmp_path / "x")})
     assert bad.get("failed") is True and "year must be a year" in bad["msg"]
 
 
@@ -32,9 +32,9 @@ def test_directory_module(tmp_path: Path) -> None:
                 "phone": "", "fax": "", "address": ""}]
     args = {"document": {"entries": entries, "units": [], "title": "Danh bạ", "generated": "2026-12-06"},
             "output": str(tmp_path / "www")}
-    checked = run_module("roles/directory/library", "vmail_directory_tree", args, check=True)
+    checked = run_module("library", "vmail_published_tree", dict(args, content="directory"), check=True)
     assert checked["changed"] is True and "danh-ba.csv" in checked["diff"]["after"]
     assert not (tmp_path / "www").exists()
-    assert run_module("roles/directory/library", "vmail_directory_tree", args)["changed"] is True
+    assert run_module("library", "vmail_published_tree", dict(args, content="directory"))["changed"] is True
     assert (tmp_path / "www" / "danh-ba.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    assert run_module("roles/directory/library", "vmail_directory_tree", args)["changed"] is False
+    assert run_module("library", "vmail_published_tree", dict(args, content="directory"))["changed"] is False
