@@ -29,8 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+import benchlib  # bench/ is the script's own directory, first on sys.path
 from provisioning import load_generator, personnel_text  # noqa: E402  pylint: disable=wrong-import-position
 
 TARGETS = {"bare_to_ready_s": 300, "noop_rerun_s": 60, "edit_20k_first_s": 180, "edit_20k_rerun_s": 90}

@@ -28,8 +28,7 @@ from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+import benchlib  # bench/ is the script's own directory, first on sys.path
 
 FQDN = "mail.tiengiang.gov.vn"
 UNIT = "stttt-ttcntttt"

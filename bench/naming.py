@@ -19,8 +19,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+from vmail import allocation
+
+import benchlib  # bench/ is the script's own directory, first on sys.path
 
 REPO = benchlib.REPO
 SIZES = (1_000, 5_000, 20_000)
@@ -29,7 +30,7 @@ RESULTS = REPO / "bench" / "results" / "naming.json"
 
 
 def load(name: str, path: Path) -> ModuleType:
-    """Import a module by path (filter_plugins/ and scripts/ are not packages)."""
+    """Import a module by path (scripts/ is not a package)."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -77,10 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)
-    naming = load("vmail_naming", REPO / "filter_plugins" / "vmail_naming.py")
     gen = load("gen_personnel", REPO / "scripts" / "gen-personnel.py")
     machine = benchlib.machine()
-    rows = [measure(naming, population(gen, size), args.repeat) for size in SIZES]
+    rows = [measure(allocation, population(gen, size), args.repeat) for size in SIZES]
     ratio = rows[-1]["seconds"] / rows[0]["seconds"]
     benchlib.print_machine(machine)
     print(f"{'people':>7} {'seconds':>8} {'strict unresolved':>18} {'extension resolves':>19}")

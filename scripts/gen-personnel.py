@@ -15,14 +15,14 @@ The name pools and ``synthetic_people`` are reused by bench/naming.py.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from vmail import allocation
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO / "inventories" / "lab" / "personnel.yml"
@@ -145,16 +145,6 @@ TEST_PEOPLE: tuple[tuple[str, str, int, str, str], ...] = (
 )
 
 
-def load_naming() -> ModuleType:
-    """filter_plugins/vmail_naming.py, imported by path (filter_plugins is not a package)."""
-    spec = importlib.util.spec_from_file_location("vmail_naming", REPO / "filter_plugins" / "vmail_naming.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
 def weighted(rnd: random.Random, pool: Sequence[tuple[str, float]]) -> str:
     """One item of a (value, weight) pool."""
     return rnd.choices([v for v, _ in pool], weights=[w for _, w in pool])[0]
@@ -247,16 +237,15 @@ def add_delegates(units: list[dict[str, Any]], people: Sequence[dict[str, Any]])
 
 def resolve_clashes(personnel: dict[str, Any]) -> None:
     """Give every person the strict ladder cannot place the override naming_plan suggests."""
-    naming = load_naming()
-    errors = naming.personnel_errors(personnel, "generated personnel")
+    errors = allocation.personnel_errors(personnel, "generated personnel")
     if errors:
         raise SystemExit("\n".join(errors))
-    plan = naming.naming_plan(personnel, {})
+    plan = allocation.naming_plan(personnel, {})
     suggestions = {p["id"]: p["suggested_mailbox"] for g in plan["unresolved"] for p in g["people"]}
     for entry in personnel["people"]:
         if entry["id"] in suggestions:
             entry["mailbox"] = suggestions[entry["id"]]
-    naming.mailbox_accounts(personnel, {})  # raises if anything is still wrong
+    allocation.mailbox_accounts(personnel, {})  # raises if anything is still wrong
 
 
 def scalar(value: Any) -> str:

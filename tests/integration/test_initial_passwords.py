@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from vmail.password import password_policy_errors
+
 from conftest import REPO, VENV_BIN, ansible_env, run_playbook
 
 PLAYBOOK = """---
@@ -54,9 +56,7 @@ def decrypt(tmp_path: Path, unit: str) -> dict:
 
 
 def policy_errors(password: str) -> list[str]:
-    out = subprocess.run(["python3", str(REPO / "filter_plugins" / "vmail_naming.py"), "check-password"],
-                         input=password, capture_output=True, text=True)
-    return out.stdout.splitlines() if out.returncode else []
+    return password_policy_errors(password)
 
 
 def test_generate_keep_reset_and_check_mode(tmp_path: Path):
