@@ -1,15 +1,25 @@
-"""Which mailboxes a migration run copies, and its report, as pure functions.
+"""The migration of the old mailboxes (playbooks/migrate.yml), as pure functions (no I/O).
+
+On the control node (filters of filter_plugins/vmail_migration.py):
 
 * ``migration_plan``: the accounts in scope (one unit or all) joined with the source credentials
   the operators wrote (a vault file keyed by account id, as in registry.yml). An account without
   complete credentials is skipped and listed, never guessed; credentials for an id that is no
   account are listed too (a typo would otherwise skip someone silently).
 * ``migration_report_csv``: the per-mailbox report as CSV (one line per mailbox, skipped ones too).
+
+On the mail store, what the vmail_migrate module (roles/migration) decides and reports: folder
+names from the IMAP wire (modified UTF-7, RFC 3501 5.1.3), the quota check made before anything
+is copied, the doveadm command and the temporary configuration that carries the source password
+(never on a command line, where `ps` shows it), and the per-mailbox result.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
+from dataclasses import asdict, dataclass, field
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -86,3 +96,205 @@ def migration_report_csv(rows: Sequence[Mapping[str, Any]], skipped: Sequence[Ma
     return out.getvalue()
 
 
+# --------------------------------------------------------------------------------------------
+# The copy (module vmail_migrate, on the mail store)
+
+
+def decode_mutf7(name: str) -> str:
+    """An IMAP mailbox name in modified UTF-7 (RFC 3501 5.1.3) as Unicode text."""
+    out: list[str] = []
+    i = 0
+    while i < len(name):
+        char = name[i]
+        if char != "&":
+            out.append(char)
+            i += 1
+            continue
+        end = name.find("-", i)
+        if end < 0:
+            raise ValueError(f"unterminated modified UTF-7 shift in {name!r}")
+        chunk = name[i + 1:end]
+        if not chunk:
+            out.append("&")
+        else:
+            data = chunk.replace(",", "/")
+            data += "=" * (-len(data) % 4)
+            out.append(base64.b64decode(data).decode("utf-16-be"))
+        i = end + 1
+    return "".join(out)
+
+
+def encode_mutf7(text: str) -> str:
+    """Unicode text as an IMAP mailbox name in modified UTF-7 (the inverse of decode_mutf7)."""
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            raw = "".join(pending).encode("utf-16-be")
+            out.append("&" + base64.b64encode(raw).decode().rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for char in text:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)
+
+
+LIST_LINE = re.compile(r'^\((?P<flags>[^)]*)\) (?P<sep>NIL|"(?:[^"\\]|\\.)*") (?P<name>.*)$')
+
+
+def _unquote(text: str) -> str:
+    if text.startswith('"') and text.endswith('"'):
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def parse_list(data: list[Any]) -> list[tuple[str, str | None]]:
+    """(name on the wire, hierarchy separator) of every selectable folder in imaplib's LIST data;
+    a name sent as a literal comes as a tuple (`(flags) "sep" {N}`, name)."""
+    entries = []
+    for item in data:
+        if isinstance(item, tuple):
+            head = re.sub(rb"\{\d+\}\s*$", b"", item[0]).rstrip()
+            item = head + b' "' + item[1].replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+        match = LIST_LINE.match((item or b"").decode("utf-8", "replace"))
+        if not match or {"\\noselect", "\\nonexistent"} & set(match["flags"].lower().split()):
+            continue
+        sep = None if match["sep"] == "NIL" else _unquote(match["sep"])
+        entries.append((_unquote(match["name"]), sep))
+    return entries
+
+
+def local_folder(source_name: str, separator: str | None) -> str:
+    """Where a source folder (name as on the wire) lands here: decoded, hierarchy with '/'
+    (the separator of this platform's namespace), INBOX as INBOX."""
+    name = decode_mutf7(source_name)
+    if separator and separator != "/":
+        name = name.replace(separator, "/")
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def dovecot_quote(value: str) -> str:
+    """A value for a Dovecot configuration file: quoted, and with % doubled, because Dovecot
+    expands %variables in imapc_user and imapc_password."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    if "\n" in value or "\r" in value:
+        raise ValueError("a line break cannot be part of a Dovecot setting")
+    return f'"{escaped}"'
+
+
+def imapc_config(main_config: str, settings: dict[str, str]) -> str:
+    """The temporary configuration doveadm reads with -c: the platform's own configuration, then
+    the imapc settings of one source mailbox (later settings win in Dovecot's parser)."""
+    lines = [f"!include {main_config}"]
+    lines += [f"{key} = {dovecot_quote(str(value))}" for key, value in settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def doveadm_sync_argv(config_path: str, address: str, doveadm: str = "doveadm") -> list[str]:
+    """One-way sync from the source (-R: pull from imapc) into the local mailbox.
+
+    `sync -1` rather than `backup`: backup makes the destination identical to the source, so a
+    final pass after the MX switch would delete mail already delivered here; a one-way sync
+    only adds and updates. dsync keeps flags and dates (INTERNALDATE becomes the received date)
+    and copies only what the destination lacks, so an interrupted run resumes and a second run
+    moves only new mail."""
+    return [doveadm, "-c", config_path, "sync", "-1", "-R", "-u", address, "imapc:"]
+
+
+@dataclass
+class Survey:
+    """A source mailbox as seen over IMAP before copying."""
+    folders: dict[str, dict[str, int]] = field(default_factory=dict)  # local name -> messages, bytes
+    names: dict[str, str] = field(default_factory=dict)               # name on the wire -> local name
+    separator: str | None = None
+
+    @property
+    def messages(self) -> int:
+        return sum(f["messages"] for f in self.folders.values())
+
+    @property
+    def bytes(self) -> int:
+        return sum(f["bytes"] for f in self.folders.values())
+
+
+def over_quota(source_bytes: int, quota_bytes: int) -> bool:
+    """Whether the source mailbox cannot fit in the account's quota (0: no quota)."""
+    return quota_bytes > 0 and source_bytes > quota_bytes
+
+
+def local_totals(status: list[dict[str, Any]], exclude_prefixes: list[str]) -> dict[str, dict[str, int]]:
+    """doveadm `mailbox status messages vsize` JSON rows as folder -> messages, bytes; folders of
+    other namespaces (unit mailboxes shared under Shared/) are not this mailbox's own."""
+    folders: dict[str, dict[str, int]] = {}
+    for row in status:
+        name = str(row["mailbox"])
+        if any(name.startswith(prefix) for prefix in exclude_prefixes):
+            continue
+        folders[name] = {"messages": int(row["messages"]), "bytes": int(row["vsize"])}
+    return folders
+
+
+@dataclass
+class MailboxResult:
+    """One line of the migration report."""
+    id: str
+    address: str
+    source_user: str
+    status: str = "pending"   # copied, up_to_date, would_copy, source_login_failed, over_quota, error
+    source_messages: int = 0
+    source_bytes: int = 0
+    local_messages_before: int = 0
+    local_messages: int = 0
+    local_bytes: int = 0
+    moved_messages: int = 0
+    folders: dict[str, str] = field(default_factory=dict)   # source folder -> local folder
+    missing_folders: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def conclude(result: MailboxResult, survey: Survey, local: dict[str, dict[str, int]],
+             before: int, check_mode: bool) -> MailboxResult:
+    """Fill in what the copy achieved: totals here, messages moved by this run, folders that
+    did not arrive, and the status."""
+    result.folders = dict(survey.names)
+    result.local_messages_before = before
+    result.local_messages = sum(f["messages"] for f in local.values())
+    result.local_bytes = sum(f["bytes"] for f in local.values())
+    result.moved_messages = max(result.local_messages - before, 0)
+    result.missing_folders = sorted(name for name in survey.folders if name not in local)
+    missing_mail = [name for name, f in survey.folders.items()
+                    if name in local and local[name]["messages"] < f["messages"]]
+    if check_mode:
+        result.status = "would_copy" if missing_mail or result.missing_folders else "up_to_date"
+    elif result.missing_folders or missing_mail:
+        result.status = "error"
+        result.error = result.error or ("incomplete after sync: " + ", ".join(result.missing_folders + missing_mail))
+    else:
+        result.status = "copied" if result.moved_messages else "up_to_date"
+    return result
+
+
+DONE = ("copied", "up_to_date", "would_copy")
+
+
+def summarise(results: list[MailboxResult]) -> dict[str, Any]:
+    """What the run's last message shows: counts per status, messages moved, the failures."""
+    by_status: dict[str, int] = {}
+    for result in results:
+        by_status[result.status] = by_status.get(result.status, 0) + 1
+    return {
+        "by_status": dict(sorted(by_status.items())),
+        "moved_messages": sum(r.moved_messages for r in results),
+        "failed": [{"address": r.address, "status": r.status, "error": r.error}
+                   for r in results if r.status not in DONE],
+    }

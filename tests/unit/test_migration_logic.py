@@ -1,5 +1,4 @@
-"""Issue 18: the pure logic of the mailbox migration (roles/migration/module_utils/vmail_migrate_logic.py)
-and its plan and report filters (filter_plugins/vmail_migration.py)."""
+"""Issue 18: the pure logic of the mailbox migration and its plan and report (vmail.migration)."""
 
 from __future__ import annotations
 
@@ -7,19 +6,16 @@ import codecs
 import csv
 import io
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vmail.migration import migration_plan, migration_report_csv
+from vmail.errors import InvalidInput
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles" / "migration" / "module_utils"))
-import vmail_migrate_logic as logic  # noqa: E402  pylint: disable=wrong-import-position
+from vmail import migration as logic
+from vmail.migration import migration_plan, migration_report_csv
 
 ACCOUNTS: list[dict[str, Any]] = [
     {"id": "unit:stttt", "address": "stttt@tiengiang.gov.vn", "unit": "stttt", "status": "active", "quota_bytes": 524288000},

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/python
 """Copy mailboxes from an old IMAP server into this mail store with Dovecot's dsync over imapc."""
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vmail_migrate_logic import (
-    MailboxResult, Survey, conclude, doveadm_sync_argv, imapc_config, local_folder, local_totals, over_quota,
-    parse_list, summarise,
-)
+
+try:  # the vmail package, installed on the host by roles/vmail_package (a dependency of this role)
+    from vmail.migration import (
+        MailboxResult, Survey, conclude, doveadm_sync_argv, imapc_config, local_folder, local_totals, over_quota,
+        parse_list, summarise,
+    )
+    VMAIL_IMPORT_ERROR = ""
+except ImportError as exc:
+    VMAIL_IMPORT_ERROR = str(exc)
 
 DOCUMENTATION = r"""
 module: vmail_migrate
@@ -68,7 +73,7 @@ options:
 
 RETURN = r"""
 mailboxes:
-  description: One result per mailbox (fields of MailboxResult in module_utils/vmail_migrate_logic.py).
+  description: One result per mailbox (fields of MailboxResult in vmail.migration).
   type: list
   returned: always
 seconds:
@@ -221,6 +226,8 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
+    if VMAIL_IMPORT_ERROR:
+        module.fail_json(msg=f"the vmail package is not installed on this host (roles/vmail_package): {VMAIL_IMPORT_ERROR}")
     params = module.params
     start = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="vmail-migrate-")   # 0700, root's: holds the source passwords briefly
