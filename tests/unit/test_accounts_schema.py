@@ -1,5 +1,5 @@
 """The accounts database is defined once (vmail.accountsdb): versions, upgrades in place, and
-the SQL that Postfix, Dovecot and the webmail helpers run is run here against that definition."""
+the SQL that Postfix, Dovecot and the webmail helpers (Roundcube) run is run here against that definition."""
 
 from __future__ import annotations
 
@@ -161,3 +161,20 @@ def test_dovecot_queries_run_against_the_schema(database: sqlite3.Connection) ->
     assert delegate["acl_groups"] == f"stttt@{DOMAIN}"
     assert sorted(row["user"] for row in run("iterate_query", "")) == sorted(
         [f"leminhhieu@{DOMAIN}", f"nguyenthilan@{DOMAIN}", f"stttt@{DOMAIN}"])
+
+
+def _webmail_helper(name: str, path: Path, tmp_path: Path, address: str) -> str:
+    script = tmp_path / name
+    script.write_text(_render(REPO / "roles/roundcube/templates/usr/local/sbin" / f"{name}.j2",
+                              {"roundcube_accounts_db_path": str(path)}))
+    proc = subprocess.run([sys.executable, str(script), address], capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def test_the_webmail_helpers_run_against_the_schema(tmp_path: Path) -> None:
+    path = _v2_database(tmp_path)
+    accountsdb.open_db(str(path)).close()
+    assert _webmail_helper("vmail-webmail-initial", path, tmp_path, f"leminhhieu@{DOMAIN}").strip() == "1"
+    assert _webmail_helper("vmail-webmail-initial", path, tmp_path, f"stttt@{DOMAIN}").strip() == "0"
+    senders = json.loads(_webmail_helper("vmail-webmail-senders", path, tmp_path, f"leminhhieu@{DOMAIN}"))
+    assert senders == [{"email": f"stttt@{DOMAIN}", "name": "Sở Thông tin và Truyền thông"}]
