@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test, in stages: yamllint, ansible-lint (production profile), pytest,
+# Every test, in stages: yamllint, ansible-lint (production profile), mypy, pytest,
 # then each Molecule scenario. Prints a per-stage timing summary and exits
 # non-zero if any stage failed (all stages run, so one report shows all).
 set -uo pipefail
@@ -24,6 +24,8 @@ run_stage() {
 
 run_stage yamllint yamllint -s .
 run_stage ansible-lint ansible-lint
+# The domain package is typed throughout (pyproject.toml [tool.mypy]).
+run_stage mypy mypy --strict src/vmail
 run_stage pytest pytest -q tests
 scenarios=${MOLECULE_SCENARIOS:-$(for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done)}
 for scenario in $scenarios; do
