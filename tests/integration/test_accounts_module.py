@@ -1,4 +1,4 @@
-"""The vmail_accounts_db module (roles/mail_accounts/library): check mode changes nothing and
+"""The vmail_accounts_db module (library/): check mode changes nothing and
 says what would change, a real run changes it, the next run changes nothing; secrets stay out."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ PASSWORD = "Ban#Dau2026x"
 
 
 def module(args: dict, check: bool = False) -> dict:
-    return run_module("roles/mail_accounts/library", "vmail_accounts_db", args, check)
+    return run_module("library", "vmail_accounts_db", args, check)
 
 
 def test_sync_check_mode_then_real_then_idempotent(tmp_path: Path) -> None:
@@ -55,3 +55,20 @@ def test_a_refused_document_fails_with_the_reason(tmp_path: Path) -> None:
     doc.write_text(json.dumps(broken))
     failed = module({"db": str(db), "command": "sync", "document_path": str(doc)})
     assert failed.get("failed") is True and "status must be active, suspended or left" in failed["msg"]
+
+
+def test_lock_in_check_mode_then_for_real(tmp_path: Path) -> None:
+    db, doc = tmp_path / "accounts.sqlite", tmp_path / "accounts.json"
+    doc.write_text(json.dumps(DOCUMENT))
+    module({"db": str(db), "command": "sync", "document_path": str(doc)})
+    args = {"db": str(db), "command": "lock", "address": f"leminhhieu@{DOMAIN}", "reason": "Lộ mật khẩu", "by": "ops"}
+    checked = module(args, check=True)
+    assert checked["changed"] is True and "locked" in checked["diff"]["prepared"]
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM account_locks").fetchone()[0] == 0
+    assert module(args)["changed"] is True
+    assert sqlite3.connect(db).execute("SELECT kind FROM account_locks").fetchone()[0] == "emergency"
+    assert module(args)["changed"] is False
+    unlock = dict(args, command="unlock", reason="Đã đổi mật khẩu")
+    assert module(unlock, check=True)["changed"] is True
+    assert module(unlock)["changed"] is True
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM account_locks").fetchone()[0] == 0

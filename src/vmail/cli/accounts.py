@@ -87,7 +87,7 @@ def now() -> str:
 
 class CommandFailed(Exception):
     """A refused command: the message is printed as {"failed": true, "msg": ...} (exit 1), or
-    becomes the module's failure (roles/mail_accounts/library/vmail_accounts_db.py)."""
+    becomes the module's failure (library/vmail_accounts_db.py)."""
 
 
 def fail(message: str) -> NoReturn:
@@ -501,15 +501,16 @@ def cmd_lock(args: argparse.Namespace) -> dict[str, Any]:
             conn.execute("INSERT OR REPLACE INTO account_locks"
                          " (id, kind, reason, message, locked_by, locked_at) VALUES (?, ?, ?, ?, ?, ?)",
                          (acc["id"], args.kind, args.reason, message, args.by, stamp))
-            log_event(conn, acc["id"], acc["address"], "lock", args.kind, args.reason, args.by, stamp)
-        conn.execute("COMMIT")
+            log_event(conn, acc["id"], acc["address"], "lock", args.kind, args.reason, args.by, stamp,
+                      journal=not args.dry_run)
+        conn.execute("ROLLBACK" if args.dry_run else "COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     # Kick even when already locked: an operator repeating the command wants
     # the sessions gone.
-    kicked = kick(acc["address"])
+    kicked = False if args.dry_run else kick(acc["address"])
     return {"changed": changed, "address": acc["address"], "kind": args.kind, "kicked": kicked}
 
 
@@ -524,8 +525,9 @@ def cmd_unlock(args: argparse.Namespace) -> dict[str, Any]:
         old = conn.execute("SELECT kind FROM account_locks WHERE id = ?", (acc["id"],)).fetchone()
         if old is not None:
             conn.execute("DELETE FROM account_locks WHERE id = ?", (acc["id"],))
-            log_event(conn, acc["id"], acc["address"], "unlock", old["kind"], args.reason, args.by, stamp)
-        conn.execute("COMMIT")
+            log_event(conn, acc["id"], acc["address"], "unlock", old["kind"], args.reason, args.by, stamp,
+                      journal=not args.dry_run)
+        conn.execute("ROLLBACK" if args.dry_run else "COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -584,11 +586,13 @@ def parser() -> argparse.ArgumentParser:
     lock.add_argument("--by", required=True, help="who orders it (kept in the lock log)")
     lock.add_argument("--kind", choices=sorted(LOCK_MESSAGES), default="emergency")
     lock.add_argument("--message", help="ASCII text shown at login (default: per kind)")
+    lock.add_argument("--dry-run", action="store_true", help="say whether it would change, change nothing")
     lock.set_defaults(func=cmd_lock)
     unlock = sub.add_parser("unlock", help="lift a lock")
     unlock.add_argument("address")
     unlock.add_argument("--reason", required=True)
     unlock.add_argument("--by", required=True)
+    unlock.add_argument("--dry-run", action="store_true", help="say whether it would change, change nothing")
     unlock.set_defaults(func=cmd_unlock)
     sub.add_parser("locks").set_defaults(func=cmd_locks)
     log = sub.add_parser("lock-log")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: vmail_accounts_db
-short_description: Synchronise the vmail accounts database, set initial passwords, publish it
+short_description: Synchronise the vmail accounts database, set initial passwords, publish it, lock accounts
 description:
   - Runs one command of C(vmail-accounts) (the vmail package's C(vmail.cli.accounts), installed
     on the host by the vmail_package role) in the module's process and returns its result.
   - C(sync) upserts every account of the accounts document in one transaction; C(set_initial)
     hashes and stores the initial passwords of accounts that have none; C(publish) mirrors the
-    database into PostgreSQL for readers on other hosts.
+    database into PostgreSQL for readers on other hosts; C(lock) and C(unlock) lock an account at
+    once or lift the lock (Art. 12.7; logins refused, open sessions ended, logged with who and why).
   - Check mode runs the same command with C(--dry-run) (one transaction, rolled back), so the
     result and the diff say exactly what a real run would change.
 version_added: "1.0.0"
@@ -24,8 +25,22 @@ options:
   command:
     description: What to do.
     type: str
-    choices: [sync, set_initial, publish]
+    choices: [sync, set_initial, publish, lock, unlock]
     required: true
+  address:
+    description: The account (C(lock), C(unlock)).
+    type: str
+  reason:
+    description: Why (C(lock), C(unlock); kept in the lock log).
+    type: str
+  by:
+    description: Who orders it (C(lock), C(unlock); kept in the lock log).
+    type: str
+  kind:
+    description: The kind of lock (C(lock)).
+    type: str
+    choices: [emergency, inactive]
+    default: emergency
   document_path:
     description: The accounts document on the host (C(sync)); ignored when O(document) is given.
     type: path
@@ -81,6 +96,9 @@ def _argv(params: dict, check_mode: bool) -> tuple[list[str], str | None]:
     elif command == "set_initial":
         argv += ["set-initial"]
         stdin = params["passwords"] or "{}"
+    elif command in ("lock", "unlock"):
+        argv += [command, params["address"], "--reason", params["reason"], "--by", params["by"]]
+        argv += ["--kind", params["kind"]] if command == "lock" else []
     else:
         argv += ["publish"] + (["--pg", params["pg"]] if params["pg"] else [])
         argv += [arg for reader in params["readers"] for arg in ("--reader", reader)]
@@ -91,14 +109,20 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "db": {"type": "path", "required": True},
-            "command": {"type": "str", "required": True, "choices": ["sync", "set_initial", "publish"]},
+            "command": {"type": "str", "required": True,
+                        "choices": ["sync", "set_initial", "publish", "lock", "unlock"]},
+            "address": {"type": "str"},
+            "reason": {"type": "str"},
+            "by": {"type": "str"},
+            "kind": {"type": "str", "default": "emergency", "choices": ["emergency", "inactive"]},
             "document_path": {"type": "path"},
             "document": {"type": "str"},
             "passwords": {"type": "str", "no_log": True},
             "pg": {"type": "str", "no_log": True},
             "readers": {"type": "list", "elements": "str", "default": []},
         },
-        required_if=[("command", "set_initial", ["passwords"])],
+        required_if=[("command", "set_initial", ["passwords"]), ("command", "lock", ["address", "reason", "by"]),
+                     ("command", "unlock", ["address", "reason", "by"])],
         supports_check_mode=True,
     )
     params = module.params
@@ -119,6 +143,8 @@ def main() -> None:
         lines = [f"{key}: {', '.join(result[key])}" for key in DIFF_KEYS if result.get(key)]
         if params["command"] == "set_initial":
             lines = [f"initial password set: {', '.join(result['set'])}"]
+        elif params["command"] in ("lock", "unlock"):
+            lines = [f"{result['address']}: {params['command']}ed ({params['reason']})"]
         elif params["command"] == "publish":
             lines = [f"{table}: {counts}" for table, counts in sorted(result.items()) if isinstance(counts, dict)]
         output["diff"] = {"prepared": "\n".join(lines) + "\n"}
