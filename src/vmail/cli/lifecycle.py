@@ -37,7 +37,6 @@ import datetime
 import io
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -53,7 +52,6 @@ from vmail import accountsdb, maillog
 from vmail.statuses import AccountKind, LockKind, Status
 
 CONFIG = "/etc/vmail/lifecycle.json"
-SASL_RE = re.compile(r"sasl_username=([^,\s]+)")
 # Who the job is in the lock log, and the kind of lock it sets (an operator's is "emergency").
 BY = "vmail-lifecycle"
 LOCK_KIND: LockKind = "inactive"
@@ -212,12 +210,9 @@ def submission_logins(json_lines: Iterable[str]) -> dict[str, int]:
     latest: dict[str, int] = {}
     for line in json_lines:
         entry = maillog.journal_entry(line)
-        if entry is None or "sasl_username=" not in entry.message or not entry.identifier.startswith("postfix"):
+        user = entry and maillog.submitter(entry.identifier, entry.message)
+        if entry is None or not user:
             continue
-        match = SASL_RE.search(entry.message)
-        if not match:
-            continue
-        user = match.group(1).lower()
         when = entry.realtime_usec // 1_000_000
         latest[user] = max(latest.get(user, 0), when)
     return latest
