@@ -12,14 +12,19 @@ The PostgreSQL copy (multi-host readers) is derived from the same tables: ``pg_s
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from vmail.errors import InvalidInput
 
 # One path for every role and command (inventories/*/group_vars/all/paths.yml says the same).
 DEFAULT_PATH = "/var/lib/vmail/accounts.sqlite"
+
+# Every moment the database records (created, updated, locked_at, lock_log.at...): UTC, to the second.
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # Version 2: the schema every database of 2026 has (accounts, delegates, aliases, locks,
 # the lock log, tombstones, lifecycle notices). Later versions are migrations below.
@@ -141,16 +146,32 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         _set_version(conn, BASELINE_VERSION)
         version = BASELINE_VERSION
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             MIGRATIONS[target](conn)
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(target),))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         applied.append(target)
     return applied
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT on an autocommit connection (``open_db``); ROLLBACK on any error.
+
+    IMMEDIATE takes the write lock at once, so two writers (sync and the lifecycle job)
+    wait for each other (busy timeout) instead of failing halfway.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def timestamp() -> str:
+    """Now, as the database records moments (TIMESTAMP_FORMAT)."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime(TIMESTAMP_FORMAT)
 
 
 def _set_version(conn: sqlite3.Connection, version: int) -> None:

@@ -171,6 +171,22 @@ def test_submission_logins_from_postfix_lines():
                                            "binh@tiengiang.gov.vn": 1795000000}
 
 
+def test_only_the_record_of_a_submission_counts_as_use():
+    """A failed password guess and text the client chose (HELO) name the account too; neither
+    is use, or anyone could keep an abandoned account alive. Only smtpd's record of a message
+    submitted after login counts: the line vmail-stats counts as 'sent' (vmail.maillog)."""
+    lines = [
+        _journal("warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, "
+                 "sasl_username=an@tiengiang.gov.vn"),
+        _journal("NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <x@example.net>: Relay access "
+                 "denied; from=<a@example.net> to=<x@example.net> proto=ESMTP "
+                 "helo=<sasl_username=chau@tiengiang.gov.vn,x>", identifier="postfix/smtpd"),
+        _journal("9B2: client=x[10.0.0.1], sasl_method=PLAIN, sasl_username=binh@tiengiang.gov.vn",
+                 usec="1795000000000000"),
+    ]
+    assert lc.submission_logins(lines) == {"binh@tiengiang.gov.vn": 1795000000}
+
+
 # ---------------------------------------------------------------- the database side
 
 @pytest.fixture()

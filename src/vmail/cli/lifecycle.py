@@ -28,6 +28,8 @@ months it is deleted." One run, in this order:
 Prints one JSON document; every action is also logged to the journal.
 Stdlib only.
 """
+from __future__ import annotations
+
 import argparse
 import calendar
 import dataclasses
@@ -35,22 +37,56 @@ import datetime
 import io
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import syslog
 import tarfile
+from collections.abc import Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Optional
+from typing import Any, Literal, TypedDict
 
-from vmail import accountsdb
+from vmail import accountsdb, maillog
+from vmail.statuses import AccountKind, LockKind, Status
 
 CONFIG = "/etc/vmail/lifecycle.json"
-SASL_RE = re.compile(r"sasl_username=([^,\s]+)")
+# Who the job is in the lock log, and the kind of lock it sets (an operator's is "emergency").
+BY = "vmail-lifecycle"
+LOCK_KIND: LockKind = "inactive"
 
+
+class PolicyConfig(TypedDict):
+    # Numbers; Ansible's templating may render them as strings ("6"): read through int().
+    lock_months: int | str
+    delete_months: int | str
+    notice_weeks: int | str
+
+
+class Config(TypedDict):
+    """/etc/vmail/lifecycle.json, written by roles/lifecycle (vars/main.yml: __lifecycle_config)."""
+    policy: PolicyConfig
+    domain: str
+    sender: str
+    lock_message: str
+    accounts_db: str
+    accounts_command: list[str]
+    last_login_db: str
+    mail_root: str
+    deliver_command: list[str]
+    archive_method: Literal["auto", "borg", "local"]
+    archive_dir: str
+    backup_env: str
+    borg_compression: str
+    journal_cursor_file: str
+
+
+# What a notice is about: the two warnings and the two accomplished facts.
+NoticeKind = Literal["notice-lock", "locked", "notice-delete", "deleted"]
+# The stage a warning is sent for (lifecycle_notices.stage); a notice sent: stage and due date (ISO).
+Stage = Literal["lock", "delete"]
+Notice = tuple[Stage, str]
 
 
 # ---------------------------------------------------------------- decisions
@@ -67,23 +103,34 @@ class Policy:
 class Account:
     id: str
     address: str
-    kind: str                                  # person | unit
-    status: str                                # active | suspended | left
+    kind: AccountKind
+    status: Status
     created: datetime.date
-    last_use: Optional[datetime.date] = None
-    last_unlock: Optional[datetime.date] = None
-    exempt_until: Optional[datetime.date] = None
-    lock_kind: Optional[str] = None            # None | inactive | emergency
+    last_use: datetime.date | None = None
+    last_unlock: datetime.date | None = None
+    exempt_until: datetime.date | None = None
+    lock_kind: LockKind | None = None
     tombstoned: bool = False
-    notices: frozenset = frozenset()           # {(stage, due ISO date)} already sent
+    notices: frozenset[Notice] = frozenset()   # already sent
+
+
+Action = Literal["skip", "exempt", "hold", "none", "notice-lock", "lock", "notice-delete", "delete"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    action: str        # skip | exempt | hold | none | notice-lock | lock | notice-delete | delete
-    reference: Optional[datetime.date] = None
-    lock_at: Optional[datetime.date] = None
-    delete_at: Optional[datetime.date] = None
+    action: Action
+    reference: datetime.date | None = None
+    lock_at: datetime.date | None = None
+    delete_at: datetime.date | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Due(Decision):
+    """A decision on an account the clock runs for: its dates are known."""
+    reference: datetime.date
+    lock_at: datetime.date
+    delete_at: datetime.date
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -100,6 +147,7 @@ def reference_date(acc: Account) -> datetime.date:
 
 
 def decide(acc: Account, today: datetime.date, policy: Policy) -> Decision:
+    """What to do today; a ``Due`` (with its dates) for every account the clock runs for."""
     if acc.tombstoned or acc.kind != "person" or acc.status == "suspended":
         return Decision("skip")
     if acc.exempt_until is not None and acc.exempt_until >= today:
@@ -108,82 +156,75 @@ def decide(acc: Account, today: datetime.date, policy: Policy) -> Decision:
     lock_at = add_months(ref, policy.lock_months)
     delete_at = add_months(ref, policy.delete_months)
     notice = datetime.timedelta(weeks=policy.notice_weeks)
-    dates = {"reference": ref, "lock_at": lock_at, "delete_at": delete_at}
+
+    def due(action: Action) -> Due:
+        return Due(action, reference=ref, lock_at=lock_at, delete_at=delete_at)
+
     if acc.lock_kind == "emergency":
         # Art. 12.7 locks are an operator's business: nothing automatic.
-        return Decision("hold", **dates)
+        return due("hold")
     if today >= delete_at:
-        return Decision("delete", **dates)
+        return due("delete")
     delete_notice_due = today >= delete_at - notice and ("delete", delete_at.isoformat()) not in acc.notices
     if acc.status == "left":
-        return Decision("notice-delete" if delete_notice_due else "none", **dates)
+        return due("notice-delete" if delete_notice_due else "none")
     if today >= lock_at:
         if acc.lock_kind is None:
-            return Decision("lock", **dates)
-        return Decision("notice-delete" if delete_notice_due else "none", **dates)
+            return due("lock")
+        return due("notice-delete" if delete_notice_due else "none")
     if today >= lock_at - notice and ("lock", lock_at.isoformat()) not in acc.notices:
-        return Decision("notice-lock", **dates)
-    return Decision("none", **dates)
+        return due("notice-lock")
+    return due("none")
 
 
 # ---------------------------------------------------------------- helpers
 
-def log(message):
+def log(message: str) -> None:
     syslog.openlog("vmail-lifecycle", 0, syslog.LOG_MAIL)
     syslog.syslog(syslog.LOG_NOTICE, message)
 
 
-def stamp():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_date(text):
+def local_date(text: str | None) -> datetime.date | None:
     """ISO timestamp (UTC, as vmail-accounts writes) or date -> local date; None if empty."""
     if not text:
         return None
     if len(text) == 10:
         return datetime.date.fromisoformat(text)
-    moment = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    moment = datetime.datetime.strptime(text, accountsdb.TIMESTAMP_FORMAT).replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone().date()
 
 
-def vn_date(day):
+def iso(day: datetime.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def vn_date(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
 # ---------------------------------------------------------------- last use
 
-def submission_logins(json_lines):
+def submission_logins(json_lines: Iterable[str]) -> dict[str, int]:
     """{user: latest unix time} from journal entries (journalctl -o json) of Postfix's smtpd:
-    "QUEUEID: client=..., sasl_method=PLAIN, sasl_username=USER"."""
-    latest = {}
+    "QUEUEID: client=..., sasl_method=PLAIN, sasl_username=USER" (vmail.maillog.submitter)."""
+    latest: dict[str, int] = {}
     for line in json_lines:
-        try:
-            entry = json.loads(line)
-        except ValueError:
+        entry = maillog.journal_entry(line)
+        user = entry and maillog.submitter(entry.identifier, entry.message)
+        if entry is None or not user:
             continue
-        message = entry.get("MESSAGE")
-        if (not isinstance(message, str) or "sasl_username=" not in message
-                or not str(entry.get("SYSLOG_IDENTIFIER", "")).startswith("postfix")):
-            continue
-        match = SASL_RE.search(message)
-        if not match:
-            continue
-        user = match.group(1).lower()
-        when = int(entry.get("__REALTIME_TIMESTAMP", "0")) // 1_000_000
+        when = entry.realtime_usec // 1_000_000
         latest[user] = max(latest.get(user, 0), when)
     return latest
 
 
-def scan_submission_logins(conf, dry_run):
+def scan_submission_logins(conf: Config, dry_run: bool) -> dict[str, int]:
     """Postfix logs `sasl_username=` for every message a logged-in user submits:
     record it as an 'smtp' login. The journal cursor is saved so each line counts once."""
     cursor_file = conf["journal_cursor_file"]
     # Lines journald has received but not yet written become readable first.
     subprocess.run(["journalctl", "--sync"], capture_output=True, check=False)
-    cmd = ["journalctl", "--quiet", "--no-pager", "-o", "json", "SYSLOG_FACILITY=2"]
-    if not dry_run:
-        cmd.insert(1, f"--cursor-file={cursor_file}")
+    cmd = maillog.journal_command(*([] if dry_run else [f"--cursor-file={cursor_file}"]))
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"journalctl failed: {proc.stderr.strip()}")
@@ -199,7 +240,7 @@ def scan_submission_logins(conf, dry_run):
     return latest
 
 
-def last_use_dates(conf):
+def last_use_dates(conf: Config) -> dict[str, datetime.date]:
     conn = sqlite3.connect(f"file:{conf['last_login_db']}?mode=ro", uri=True, timeout=30)
     try:
         rows = conn.execute("SELECT userid, max(last_access) FROM last_login GROUP BY userid").fetchall()
@@ -210,42 +251,48 @@ def last_use_dates(conf):
 
 # ---------------------------------------------------------------- accounts
 
-def open_accounts(conf):
+def open_accounts(conf: Config) -> sqlite3.Connection:
     # The schema (account_locks, lock_log, tombstones, lifecycle_notices) is
     # vmail.accountsdb's: an older database is upgraded before the job writes.
     return accountsdb.open_db(conf["accounts_db"])
 
 
-def load_accounts(conn, last_use):
-    locks = {r["id"]: r["kind"] for r in conn.execute("SELECT id, kind FROM account_locks")}
-    tombstones = {r["id"] for r in conn.execute("SELECT id FROM tombstones")}
+def load_accounts(conn: sqlite3.Connection,
+                  last_use: Mapping[str, datetime.date]) -> list[tuple[sqlite3.Row, Account]]:
+    """Every account: its row of the accounts table and what the rules need to know of it."""
+    locks: dict[str, LockKind] = {r["id"]: r["kind"] for r in conn.execute("SELECT id, kind FROM account_locks")}
+    tombstones: set[str] = {r["id"] for r in conn.execute("SELECT id FROM tombstones")}
     unlocks = {r["id"]: local_date(r["at"]) for r in conn.execute(
         "SELECT id, max(at) AS at FROM lock_log WHERE action = 'unlock' GROUP BY id")}
-    notices = {}
+    notices: dict[str, set[Notice]] = {}
     for r in conn.execute("SELECT id, stage, due FROM lifecycle_notices"):
         notices.setdefault(r["id"], set()).add((r["stage"], r["due"]))
-    rows = conn.execute("SELECT * FROM accounts ORDER BY id").fetchall()
+    rows: list[sqlite3.Row] = conn.execute("SELECT * FROM accounts ORDER BY id").fetchall()
     accounts = []
     for r in rows:
-        accounts.append((dict(r), Account(
+        created = local_date(r["created"])
+        assert created is not None  # accounts.created is NOT NULL, written by vmail-accounts
+        accounts.append((r, Account(
             id=r["id"], address=r["address"], kind=r["kind"], status=r["status"],
-            created=local_date(r["created"]), last_use=last_use.get(r["address"]),
+            created=created, last_use=last_use.get(r["address"]),
             last_unlock=unlocks.get(r["id"]), exempt_until=local_date(r["exempt_until"]),
             lock_kind=locks.get(r["id"]), tombstoned=r["id"] in tombstones,
             notices=frozenset(notices.get(r["id"], ())))))
     return accounts
 
 
-def unit_mailbox(conn, row):
-    found = conn.execute("SELECT address FROM accounts WHERE kind = 'unit' AND unit = ?"
-                         " AND status = 'active' AND id NOT IN (SELECT id FROM tombstones)",
-                         (row["unit"],)).fetchone()
-    return found["address"] if found else None
+def unit_mailbox(conn: sqlite3.Connection, row: sqlite3.Row) -> str | None:
+    unit: AccountKind = "unit"
+    active: Status = "active"
+    found = conn.execute("SELECT address FROM accounts WHERE kind = ? AND unit = ?"
+                         " AND status = ? AND id NOT IN (SELECT id FROM tombstones)",
+                         (unit, row["unit"], active)).fetchone()
+    return str(found["address"]) if found else None
 
 
 # ---------------------------------------------------------------- notices
 
-def compose(conf, kind, row, decision):
+def compose(conf: Config, kind: NoticeKind, row: sqlite3.Row, decision: Due) -> tuple[str, str]:
     name = row["display_name"] or row["address"]
     address = row["address"]
     policy = conf["policy"]
@@ -278,7 +325,7 @@ def compose(conf, kind, row, decision):
     return subject, body
 
 
-def deliver(conf, recipient, subject, body, kind, dry_run):
+def deliver(conf: Config, recipient: str, subject: str, body: str, kind: NoticeKind, dry_run: bool) -> bool:
     msg = EmailMessage()
     msg["From"] = f"Quản trị thư điện tử <{conf['sender']}>"
     msg["To"] = recipient
@@ -297,7 +344,8 @@ def deliver(conf, recipient, subject, body, kind, dry_run):
     return proc.returncode == 0
 
 
-def notify(conf, conn, row, decision, kind, dry_run, user_too=True):
+def notify(conf: Config, conn: sqlite3.Connection, row: sqlite3.Row, decision: Due, kind: NoticeKind,
+           dry_run: bool, user_too: bool = True) -> list[str]:
     subject, body = compose(conf, kind, row, decision)
     recipients = []
     if user_too and row["status"] == "active":
@@ -310,7 +358,8 @@ def notify(conf, conn, row, decision, kind, dry_run, user_too=True):
 
 # ---------------------------------------------------------------- actions
 
-def vmail_accounts(conf, *args):
+def vmail_accounts(conf: Config, *args: str) -> Any:
+    """Run vmail-accounts on the job's database; its JSON answer."""
     proc = subprocess.run([*conf["accounts_command"], "--db", conf["accounts_db"], *args],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -318,7 +367,7 @@ def vmail_accounts(conf, *args):
     return json.loads(proc.stdout)
 
 
-def archive_mailbox(conf, row, today):
+def archive_mailbox(conf: Config, row: sqlite3.Row, today: datetime.date) -> str:
     """Archive the mailbox; return where. Raises (and nothing is deleted) on any failure."""
     maildir = os.path.join(conf["mail_root"], row["domain"], row["localpart"])
     metadata = {k: row[k] for k in ("id", "address", "display_name", "unit", "unit_name", "title",
@@ -367,70 +416,108 @@ def archive_mailbox(conf, row, today):
     return path
 
 
-def delete_account(conf, conn, row, today, by):
+def delete_account(conf: Config, conn: sqlite3.Connection, row: sqlite3.Row, today: datetime.date, by: str) -> str:
     archive = archive_mailbox(conf, row, today)
     if shutil.which("doveadm"):
         subprocess.run(["doveadm", "kick", row["address"]], capture_output=True, check=False)
     maildir = os.path.join(conf["mail_root"], row["domain"], row["localpart"])
     if os.path.isdir(maildir):
         shutil.rmtree(maildir)
-    now = stamp()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    now = accountsdb.timestamp()
+    left: Status = "left"
+    with accountsdb.transaction(conn):
         # The row stays (status left, no password): the address is never reissued.
-        conn.execute("UPDATE accounts SET status = 'left', password = NULL, initial_password = 0,"
-                     " updated = ? WHERE id = ?", (now, row["id"]))
+        conn.execute("UPDATE accounts SET status = ?, password = NULL, initial_password = 0,"
+                     " updated = ? WHERE id = ?", (left, now, row["id"]))
         conn.execute("INSERT INTO tombstones (id, address, deleted_at, archive, by) VALUES (?, ?, ?, ?, ?)",
                      (row["id"], row["address"], now, archive, by))
         conn.execute("DELETE FROM account_locks WHERE id = ?", (row["id"],))
         conn.execute("INSERT INTO lock_log (id, address, action, kind, reason, by, at)"
-                     " VALUES (?, ?, 'delete', 'inactive', ?, ?, ?)",
-                     (row["id"], row["address"], f"unused {conf['policy']['delete_months']} months;"
+                     " VALUES (?, ?, 'delete', ?, ?, ?, ?)",
+                     (row["id"], row["address"], LOCK_KIND, f"unused {conf['policy']['delete_months']} months;"
                       f" archive {archive}", by, now))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     log(f"delete {row['address']} archive={archive}")
     return archive
 
 
-def record_notice(conn, acc_id, stage, due):
+def record_notice(conn: sqlite3.Connection, acc_id: str, stage: Stage, due: datetime.date) -> None:
     conn.execute("INSERT OR IGNORE INTO lifecycle_notices (id, stage, due, sent_at) VALUES (?, ?, ?, ?)",
-                 (acc_id, stage, due.isoformat(), stamp()))
+                 (acc_id, stage, due.isoformat(), accountsdb.timestamp()))
 
 
-def run(conf, today, dry_run, scan_journal):
-    policy = Policy(**{k: int(v) for k, v in conf["policy"].items()})
-    result = {"date": today.isoformat(), "dry_run": dry_run, "smtp_logins": 0,
-              "noticed": [], "locked": [], "delete_noticed": [], "deleted": [], "errors": []}
+def warn(conf: Config, conn: sqlite3.Connection, row: sqlite3.Row, decision: Due, stage: Stage,
+         dry_run: bool) -> None:
+    """The notice before the lock or the deletion, sent once per due date."""
+    kind: NoticeKind = "notice-lock" if stage == "lock" else "notice-delete"
+    due = decision.lock_at if stage == "lock" else decision.delete_at
+    notify(conf, conn, row, decision, kind, dry_run)
+    if not dry_run:
+        record_notice(conn, row["id"], stage, due)
+        log(f"{kind} {row['address']} {stage}_at={due}")
+
+
+class Deleted(TypedDict):
+    address: str
+    archive: str
+
+
+class RunResult(TypedDict):
+    """What `run` prints."""
+    date: str
+    dry_run: bool
+    smtp_logins: int
+    noticed: list[str]
+    locked: list[str]
+    delete_noticed: list[str]
+    deleted: list[Deleted]
+    errors: list[str]
+
+
+class AccountStatus(TypedDict):
+    """One account in what `status` prints."""
+    address: str
+    status: Status
+    lock: LockKind | None
+    last_use: str | None
+    next: Action
+    reference: str | None
+    lock_at: str | None
+    delete_at: str | None
+
+
+def policy_of(conf: Config) -> Policy:
+    policy = conf["policy"]
+    return Policy(lock_months=int(policy["lock_months"]), delete_months=int(policy["delete_months"]),
+                  notice_weeks=int(policy["notice_weeks"]))
+
+
+def run(conf: Config, today: datetime.date, dry_run: bool, scan_journal: bool) -> RunResult:
+    policy = policy_of(conf)
+    result: RunResult = {"date": today.isoformat(), "dry_run": dry_run, "smtp_logins": 0,
+                         "noticed": [], "locked": [], "delete_noticed": [], "deleted": [], "errors": []}
     if scan_journal:
         result["smtp_logins"] = len(scan_submission_logins(conf, dry_run))
     conn = open_accounts(conf)
     for row, acc in load_accounts(conn, last_use_dates(conf)):
         decision = decide(acc, today, policy)
+        if not isinstance(decision, Due):
+            continue  # skipped or exempt: nothing to do
         try:
             if decision.action == "notice-lock":
-                notify(conf, conn, row, decision, "notice-lock", dry_run)
-                if not dry_run:
-                    record_notice(conn, acc.id, "lock", decision.lock_at)
-                    log(f"notice-lock {acc.address} lock_at={decision.lock_at}")
+                warn(conf, conn, row, decision, "lock", dry_run)
                 result["noticed"].append(acc.address)
             elif decision.action == "lock":
                 if not dry_run:
-                    vmail_accounts(conf, "lock", acc.address, "--kind", "inactive", "--by", "vmail-lifecycle",
+                    vmail_accounts(conf, "lock", acc.address, "--kind", LOCK_KIND, "--by", BY,
                                    "--reason", f"unused since {decision.reference} ({policy.lock_months} months)",
                                    "--message", conf["lock_message"])
                 notify(conf, conn, row, decision, "locked", dry_run)
                 result["locked"].append(acc.address)
             elif decision.action == "notice-delete":
-                notify(conf, conn, row, decision, "notice-delete", dry_run)
-                if not dry_run:
-                    record_notice(conn, acc.id, "delete", decision.delete_at)
-                    log(f"notice-delete {acc.address} delete_at={decision.delete_at}")
+                warn(conf, conn, row, decision, "delete", dry_run)
                 result["delete_noticed"].append(acc.address)
             elif decision.action == "delete":
-                archive = "(dry run)" if dry_run else delete_account(conf, conn, row, today, "vmail-lifecycle")
+                archive = "(dry run)" if dry_run else delete_account(conf, conn, row, today, BY)
                 notify(conf, conn, row, decision, "deleted", dry_run, user_too=False)
                 result["deleted"].append({"address": acc.address, "archive": archive})
         except (OSError, RuntimeError, subprocess.CalledProcessError, sqlite3.Error) as exc:
@@ -451,21 +538,19 @@ def run(conf, today, dry_run, scan_journal):
     return result
 
 
-def status(conf, today):
-    policy = Policy(**{k: int(v) for k, v in conf["policy"].items()})
+def status(conf: Config, today: datetime.date) -> list[AccountStatus]:
+    policy = policy_of(conf)
     conn = open_accounts(conf)
-    out = []
+    out: list[AccountStatus] = []
     for _, acc in load_accounts(conn, last_use_dates(conf)):
         d = decide(acc, today, policy)
         out.append({"address": acc.address, "status": acc.status, "lock": acc.lock_kind,
-                    "last_use": acc.last_use and acc.last_use.isoformat(), "next": d.action,
-                    "reference": d.reference and d.reference.isoformat(),
-                    "lock_at": d.lock_at and d.lock_at.isoformat(),
-                    "delete_at": d.delete_at and d.delete_at.isoformat()})
+                    "last_use": iso(acc.last_use), "next": d.action, "reference": iso(d.reference),
+                    "lock_at": iso(d.lock_at), "delete_at": iso(d.delete_at)})
     return out
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vmail-lifecycle", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default=os.environ.get("VMAIL_LIFECYCLE_CONFIG", CONFIG))
@@ -478,7 +563,7 @@ def main(argv=None):
     sub.add_parser("status")
     args = parser.parse_args(argv)
     with open(args.config, encoding="utf-8") as handle:
-        conf = json.load(handle)
+        conf: Config = json.load(handle)
     today = datetime.date.fromisoformat(args.now) if args.now else datetime.date.today()
     os.umask(0o077)
     if args.command == "run":

@@ -25,6 +25,8 @@ sample per run, kept under the day it was taken.
 
 Stdlib only: it runs on a bare Debian 12.
 """
+from __future__ import annotations
+
 import argparse
 import datetime
 import json
@@ -34,11 +36,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NoReturn, TypedDict
 
-from vmail import accountsdb
+from vmail import accountsdb, maillog
+from vmail.report import METRICS
 
 DEFAULT_STATS_DB = "/var/lib/vmail/stats/counters.sqlite"
-DEFAULT_ACCOUNTS_DB = accountsdb.DEFAULT_PATH
 # The lifecycle job (issue 7, lifecycle part) may log its locks and deletions
 # in one of these; every file that exists is read.
 DEFAULT_LIFECYCLE_LOGS = ("/var/log/vmail/lifecycle.log", "/var/lib/vmail/lifecycle.jsonl",
@@ -68,29 +72,44 @@ CREATE TABLE IF NOT EXISTS collected (
 );
 """
 
-METRICS = ("sent", "received", "spam_rejected", "virus_rejected", "logins_imap", "logins_pop3")
 DELIVERY_AGENTS = ("lmtp", "pipe", "virtual", "local")
-SASL_RE = re.compile(r"^[0-9A-Za-z]+: client=.*\bsasl_username=(\S+?)\s*$")
 DELIVERED_RE = re.compile(r"^[0-9A-Za-z]+: to=<([^>]+)>.*\bstatus=sent\b")
 MILTER_RE = re.compile(r"milter-reject: \S+ from \S+: (?P<reply>.*?); from=<[^>]*> to=<(?P<to>[^>]+)>")
 LOGIN_RE = re.compile(r"^(imap|pop3)-login: Login: user=<([^>]+)>")
 VIRUS_RE = re.compile(r"virus", re.IGNORECASE)
 
+# {(address, metric): count} of one day.
+Counters = dict[tuple[str, str], int]
+# {address: (used_bytes, limit_bytes or None)} of one `doveadm quota get -A`.
+Quota = dict[str, tuple[int, int | None]]
 
-def fail(message):
+
+class DayResult(TypedDict):
+    lines: int
+    stored: bool
+    totals: dict[str, int]
+
+
+class CollectResult(TypedDict):
+    changed: bool
+    days: dict[str, DayResult]
+    storage: int
+
+
+def fail(message: str) -> NoReturn:
     print(json.dumps({"failed": True, "msg": message}, ensure_ascii=False))
     sys.exit(1)
 
 
-def classify(identifier, message):
+def classify(identifier: str | None, message: str) -> tuple[str, str] | None:
     """(metric, address) of one log line, or None. identifier: syslog tag (postfix/lmtp, dovecot)."""
     identifier = identifier or ""
     if identifier.startswith("postfix"):
         agent = identifier.rsplit("/", 1)[-1]
         if agent == "smtpd":
-            m = SASL_RE.match(message)
-            if m:
-                return "sent", m.group(1).lower()
+            user = maillog.submitter(identifier, message)
+            if user:
+                return "sent", user
         elif agent in DELIVERY_AGENTS:
             m = DELIVERED_RE.match(message)
             if m:
@@ -110,9 +129,10 @@ def classify(identifier, message):
 SYSLOG_LINE_RE = re.compile(r"^(?P<time>\S+(?: +\d+ [\d:]+)?) \S+ (?P<tag>[^\s\[:]+)(?:\[\d+\])?: (?P<msg>.*)$")
 
 
-def count(lines):
+def count(lines: Iterable[tuple[str, str]]) -> tuple[Counters, int]:
     """Counters {(address, metric): n} and the number of mail log lines seen, from (identifier, message)."""
-    counters, seen = {}, 0
+    counters: Counters = {}
+    seen = 0
     for identifier, message in lines:
         seen += 1
         hit = classify(identifier, message)
@@ -122,26 +142,20 @@ def count(lines):
     return counters, seen
 
 
-def journal_lines(day):
+def journal_lines(day: datetime.date) -> Iterator[tuple[str, str]]:
     """(identifier, message) of the mail facility for one local day, from the journal."""
     start = day.isoformat() + " 00:00:00"
     end = (day + datetime.timedelta(days=1)).isoformat() + " 00:00:00"
-    proc = subprocess.Popen(["journalctl", "--quiet", "--no-pager", "-o", "json", "--since", start,
-                             "--until", end, "SYSLOG_FACILITY=2"], stdout=subprocess.PIPE, text=True)
-    for raw in proc.stdout:
-        try:
-            entry = json.loads(raw)
-        except ValueError:
-            continue
-        message = entry.get("MESSAGE")
-        if isinstance(message, list):  # non-UTF-8 bytes
-            message = bytes(message).decode("utf-8", "replace")
-        if isinstance(message, str):
-            yield entry.get("SYSLOG_IDENTIFIER", ""), message
-    proc.wait()
+    with subprocess.Popen(maillog.journal_command("--since", start, "--until", end),
+                          stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None  # stdout=PIPE
+        for raw in proc.stdout:
+            entry = maillog.journal_entry(raw)
+            if entry is not None:
+                yield entry.identifier, entry.message
 
 
-def file_lines(path, day):
+def file_lines(path: str, day: datetime.date) -> Iterator[tuple[str, str]]:
     """(identifier, message) from a syslog file; lines of other days (ISO timestamps) are skipped."""
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
@@ -154,14 +168,14 @@ def file_lines(path, day):
             yield m.group("tag"), m.group("msg")
 
 
-def connect(path):
+def connect(path: str) -> sqlite3.Connection:
     os.makedirs(os.path.dirname(path) or ".", mode=0o750, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.executescript(SCHEMA)
     return conn
 
 
-def store_day(conn, day, counters, seen):
+def store_day(conn: sqlite3.Connection, day: datetime.date, counters: Counters, seen: int) -> bool:
     """Replace one day's counters, unless fewer log lines are left than when it was stored."""
     key = day.isoformat()
     row = conn.execute("SELECT lines FROM collected WHERE day = ?", (key,)).fetchone()
@@ -177,9 +191,9 @@ def store_day(conn, day, counters, seen):
     return True
 
 
-def parse_quota(text):
+def parse_quota(text: str) -> Quota:
     """{address: (used_bytes, limit_bytes|None)} from `doveadm -f tab quota get -A` (STORAGE in KiB)."""
-    out = {}
+    out: Quota = {}
     lines = text.splitlines()
     if not lines:
         return out
@@ -197,18 +211,18 @@ def parse_quota(text):
     return out
 
 
-def store_quota(conn, day, quota):
+def store_quota(conn: sqlite3.Connection, day: datetime.date, quota: Mapping[str, tuple[int, int | None]]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany("INSERT OR REPLACE INTO storage (day, address, used_bytes, limit_bytes) VALUES (?, ?, ?, ?)",
                      [(day.isoformat(), a, u, lim) for a, (u, lim) in sorted(quota.items())])
     conn.execute("COMMIT")
 
 
-def cmd_collect(args):
+def cmd_collect(args: argparse.Namespace) -> None:
     today = datetime.date.today()
     days = [datetime.date.fromisoformat(d) for d in args.day] if args.day else [today - datetime.timedelta(days=1), today]
     conn = connect(args.stats_db)
-    result = {"changed": False, "days": {}, "storage": 0}
+    result: CollectResult = {"changed": False, "days": {}, "storage": 0}
     for day in days:
         lines = file_lines(args.log, day) if args.log else journal_lines(day)
         counters, seen = count(lines)
@@ -227,7 +241,7 @@ def cmd_collect(args):
     print(json.dumps(result, ensure_ascii=False, sort_keys=True))
 
 
-def cmd_export(args):
+def cmd_export(args: argparse.Namespace) -> None:
     """Monthly sums per address and metric; last storage sample per address and month."""
     if not os.path.exists(args.stats_db):
         print(json.dumps({"year": args.year, "counters": [], "storage": [], "days": []}))
@@ -248,23 +262,23 @@ def cmd_export(args):
                       "storage": [list(r) for r in storage], "days": days}, ensure_ascii=False))
 
 
-def cmd_accounts(args):
+def cmd_accounts(args: argparse.Namespace) -> None:
     """Every account (secrets left out) and every lifecycle log line, as read."""
-    accounts = []
+    accounts: list[dict[str, Any]] = []
+    lifecycle: list[dict[str, Any]] = []
     if os.path.exists(args.db):
         conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True, timeout=30)
         conn.row_factory = sqlite3.Row
         for row in conn.execute("SELECT * FROM accounts ORDER BY id"):
             accounts.append({k: row[k] for k in row.keys() if k not in SECRET_COLUMNS})
-    lifecycle = []
-    if accounts:
-        # The lifecycle job and `vmail-accounts lock` record every lock, unlock
-        # and deletion in the accounts database (lock_log: id, action, at...).
-        has_log = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                               " AND name = 'lock_log'").fetchone()
-        if has_log:
-            lifecycle.extend(dict(r) for r in conn.execute(
-                "SELECT id, address, action, kind, at FROM lock_log ORDER BY seq"))
+        if accounts:
+            # The lifecycle job and `vmail-accounts lock` record every lock, unlock
+            # and deletion in the accounts database (lock_log: id, action, at...).
+            has_log = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                   " AND name = 'lock_log'").fetchone()
+            if has_log:
+                lifecycle.extend(dict(r) for r in conn.execute(
+                    "SELECT id, address, action, kind, at FROM lock_log ORDER BY seq"))
     for path in args.lifecycle_log or DEFAULT_LIFECYCLE_LOGS:
         if not os.path.isfile(path):
             continue
@@ -281,7 +295,7 @@ def cmd_accounts(args):
     print(json.dumps({"accounts": accounts, "lifecycle": lifecycle}, ensure_ascii=False))
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(prog="vmail-stats", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stats-db", default=os.environ.get("VMAIL_STATS_DB", DEFAULT_STATS_DB))
@@ -295,7 +309,7 @@ def main():
     export.add_argument("--year", type=int, required=True)
     export.set_defaults(func=cmd_export)
     accounts = sub.add_parser("accounts")
-    accounts.add_argument("--db", default=os.environ.get("VMAIL_ACCOUNTS_DB", DEFAULT_ACCOUNTS_DB))
+    accounts.add_argument("--db", default=os.environ.get("VMAIL_ACCOUNTS_DB", accountsdb.DEFAULT_PATH))
     accounts.add_argument("--lifecycle-log", action="append")
     accounts.set_defaults(func=cmd_accounts)
     args = parser.parse_args()
