@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ def filter_plugin(name: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"filter_plugin_{name}", REPO / "filter_plugins" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as Ansible's plugin loader does: the plugin finds its own file
     spec.loader.exec_module(module)
     return module.FilterModule()
 
