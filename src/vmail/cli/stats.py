@@ -8,7 +8,7 @@ smaller counts).
 
   collect [--day YYYY-MM-DD ...] [--log FILE]   default: yesterday and today
   export --year YYYY                            monthly sums and storage, JSON
-  accounts [--db FILE] [--lifecycle-log FILE]   accounts (no secrets) and lifecycle log, JSON
+  accounts [--db FILE]                          accounts (no secrets) and the lock log, JSON
 
 What is counted, per address (lower case):
   sent             messages submitted by an authenticated user (Postfix
@@ -43,10 +43,6 @@ from vmail import accountsdb, maillog
 from vmail.report import METRICS
 
 DEFAULT_STATS_DB = "/var/lib/vmail/stats/counters.sqlite"
-# The lifecycle job (issue 7, lifecycle part) may log its locks and deletions
-# in one of these; every file that exists is read.
-DEFAULT_LIFECYCLE_LOGS = ("/var/log/vmail/lifecycle.log", "/var/lib/vmail/lifecycle.jsonl",
-                          "/var/lib/vmail/lifecycle.log")
 # Never sent to the control node.
 SECRET_COLUMNS = ("password", "password_reset", "initial_password")
 
@@ -263,7 +259,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_accounts(args: argparse.Namespace) -> None:
-    """Every account (secrets left out) and every lifecycle log line, as read."""
+    """Every account (secrets left out) and every lock, unlock and deletion of the lock log."""
     accounts: list[dict[str, Any]] = []
     lifecycle: list[dict[str, Any]] = []
     if os.path.exists(args.db):
@@ -279,19 +275,6 @@ def cmd_accounts(args: argparse.Namespace) -> None:
             if has_log:
                 lifecycle.extend(dict(r) for r in conn.execute(
                     "SELECT id, address, action, kind, at FROM lock_log ORDER BY seq"))
-    for path in args.lifecycle_log or DEFAULT_LIFECYCLE_LOGS:
-        if not os.path.isfile(path):
-            continue
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    entry = None
-                lifecycle.append(entry if isinstance(entry, dict) else {"raw": line})
     print(json.dumps({"accounts": accounts, "lifecycle": lifecycle}, ensure_ascii=False))
 
 
@@ -310,7 +293,6 @@ def main() -> None:
     export.set_defaults(func=cmd_export)
     accounts = sub.add_parser("accounts")
     accounts.add_argument("--db", default=os.environ.get("VMAIL_ACCOUNTS_DB", accountsdb.DEFAULT_PATH))
-    accounts.add_argument("--lifecycle-log", action="append")
     accounts.set_defaults(func=cmd_accounts)
     args = parser.parse_args()
     os.umask(0o027)
