@@ -50,7 +50,7 @@ def live_digest(path):
      "/etc/postfix/main.cf", "postfix", "bad numerical configuration: default_process_limit = many"),
     # doveconf reads the candidate through dovecot.conf's !include in the copy.
     (["dovecot:config"], {"dovecot_auth_failure_delay": "soon"},
-     "/etc/dovecot/conf.d/10-auth.conf", "dovecot", "auth_failure_delay"),
+     "/etc/dovecot/conf.d/10-auth.conf", "dovecot", "/etc/dovecot/conf.d/10-auth.conf line 10: Invalid time interval: soon"),
 ], ids=["postfix", "dovecot"])
 def test_a_broken_value_fails_the_run_and_leaves_the_live_file(tmp_path, tags, extra, live, service,
                                                                 message):
