@@ -61,8 +61,10 @@ def rows() -> list[str]:
             rate, cpu = mix["mean_messages_per_s"], mix["mean_cpu_ms_per_message"]
             delivered = sum(r["delivered"] for rs in mix["runs"].values() for r in rs)
             accepted = sum(r["accepted"] for rs in mix["runs"].values() for r in rs)
+            loads = [r["loadavg"][0] for rs in mix["runs"].values() for r in rs]
             out.append(f"| mail throughput, {label} ({mix['message_bytes'] // 1024} KiB, {mix['messages']} messages, "
-                       f"{mix['sessions']} sessions, A B x{tput['rounds']}; {machine(tput)}) | platform "
+                       f"{mix['sessions']} sessions, A B x{tput['rounds']}; {machine(tput)}, "
+                       f"{min(loads):.0f}-{max(loads):.0f} during the rounds) | platform "
                        f"{rate['platform']:.1f} msg/s, stock reference {rate['reference']:.1f} msg/s: "
                        f"**{mix['ratio_platform_over_reference']}x** (rounds {mix['ratio_per_round']}); CPU "
                        f"{cpu['platform']} / {cpu['reference']} ms per message; {delivered}/{accepted} delivered |")
