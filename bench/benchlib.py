@@ -90,12 +90,16 @@ def run(argv: list[str], check: bool = True, **kwargs: Any) -> subprocess.Comple
 class Container:
     """A lab container (systemd as PID 1, like Molecule's) on the bench network, removed at the end."""
 
-    def __init__(self, name: str, hostname: str, reuse: bool = False, host_number: int = 10) -> None:
+    def __init__(self, name: str, hostname: str, reuse: bool = False, host_number: int = 10,
+                 network: str = NETWORK, subnet: str = SUBNET) -> None:
         if not name.startswith("vmail-bench-"):
             raise ValueError("bench containers are named vmail-bench-*")
         self.name = name
         self.hostname = hostname
-        self.address = f"{SUBNET}.{host_number}"
+        # A bench with several containers (mailpath) takes a network of its own.
+        self.network = network
+        self.subnet = subnet
+        self.address = f"{subnet}.{host_number}"
         # Debugging a bench: keep the container at the end, use it again next time.
         self.reuse = reuse
 
@@ -107,11 +111,11 @@ class Container:
 
     def start(self) -> None:
         """A new container from the image, booted, its sshd answering."""
-        if run(["podman", "network", "exists", NETWORK], check=False).returncode != 0:
-            run(["podman", "network", "create", "--subnet", f"{SUBNET}.0/24", NETWORK])
+        if run(["podman", "network", "exists", self.network], check=False).returncode != 0:
+            run(["podman", "network", "create", "--subnet", f"{self.subnet}.0/24", self.network])
         run(["podman", "rm", "-f", "--ignore", self.name])
         mounts = [arg for mount in SSH_MOUNTS for arg in ("-v", mount)]
-        run(["podman", "run", "-d", "--name", self.name, "--hostname", self.hostname, "--network", NETWORK,
+        run(["podman", "run", "-d", "--name", self.name, "--hostname", self.hostname, "--network", self.network,
              "--ip", self.address, *mounts, "--systemd=always", IMAGE, "/sbin/init"])
         # A connection master left from an earlier container at this address would hang.
         run(["ssh", "-o", "ControlPath=~/.ansible/cp/%C", "-O", "exit", f"root@{self.address}"], check=False)
@@ -126,10 +130,10 @@ class Container:
             print(f"kept container {self.name} (--reuse); remove it with: podman rm -f {self.name}")
             return
         run(["podman", "rm", "-f", "--ignore", "-t", "2", self.name], check=False)
-        users = run(["podman", "ps", "-a", "--filter", f"network={NETWORK}", "--format", "{{.Names}}"],
+        users = run(["podman", "ps", "-a", "--filter", f"network={self.network}", "--format", "{{.Names}}"],
                     check=False).stdout.split()
         if not users:
-            run(["podman", "network", "rm", "-f", NETWORK], check=False)
+            run(["podman", "network", "rm", "-f", self.network], check=False)
 
     def sh(self, script: str, check: bool = True, stdin: str | None = None) -> str:
         """Run a shell script in the container; its stdout."""
