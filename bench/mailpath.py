@@ -43,11 +43,9 @@ import sys
 import time
 from email.header import Header
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+import benchlib  # bench/ is the script's own directory, first on sys.path
 
 FQDN = "mail.tiengiang.gov.vn"
 SENDER = "bench@example.net"

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib  # noqa: E402  pylint: disable=wrong-import-position
+import benchlib  # bench/ is the script's own directory, first on sys.path
 import mailpath  # noqa: E402  pylint: disable=wrong-import-position
 
 SELF_SCAN = 'upstream "local" {\n  default = yes;\n  self_scan = yes;\n}\ncount = 2;\n'
