@@ -467,6 +467,21 @@ def directory_files(entries: Any, title: str = "Danh bạ thư điện tử côn
 # Writing the tree (the build command on the webmail host)
 
 
+def _make_dirs(root: str, directory: str, mode: int) -> None:
+    """Create ``directory`` (under ``root``) and its parents with exactly ``mode``.
+
+    os.makedirs applies the process umask, and an Ansible module may run under 077: the
+    directories of the published tree must stay readable by the web server.
+    """
+    parts = os.path.relpath(directory, root).split(os.sep)
+    current = root
+    for part in [""] + [p for p in parts if p not in ("", ".")]:
+        current = os.path.join(current, part) if part else current
+        if not os.path.isdir(current):
+            os.mkdir(current)
+            os.chmod(current, mode)
+
+
 def write_tree(files: Mapping[str, str], root: str, dry_run: bool = False, mode: int = 0o644) -> dict[str, Any]:
     """Make ``root`` hold exactly ``files`` (with ``mode``): write what differs (atomically), remove the rest.
 
@@ -487,7 +502,7 @@ def write_tree(files: Mapping[str, str], root: str, dry_run: bool = False, mode:
         written.append(rel)
         if dry_run:
             continue
-        os.makedirs(os.path.dirname(path), mode=0o755 if mode & 0o004 else 0o750, exist_ok=True)
+        _make_dirs(root, os.path.dirname(path), 0o755 if mode & 0o004 else 0o750)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -371,3 +371,14 @@ def test_build_command_runs_without_ansible(tmp_path: Path, entries: list[dict[s
     bad = subprocess.run(command, input=json.dumps({"entries": "x"}), capture_output=True, text=True, check=False,
                          env=env)
     assert bad.returncode == 1 and json.loads(bad.stdout)["failed"] is True
+
+
+def test_write_tree_directories_stay_readable_under_a_strict_umask(tmp_path: Path) -> None:
+    """An Ansible module may run under umask 077: nginx must still read don-vi/ (it got 0750 once)."""
+    old = os.umask(0o077)
+    try:
+        write_tree({"danh-ba.csv": "x", "don-vi/stttt.csv": "y"}, str(tmp_path / "www"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "www" / "don-vi").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "www" / "don-vi" / "stttt.csv").stat().st_mode & 0o777 == 0o644
