@@ -156,3 +156,13 @@ def test_writers_publish_where_a_postgresql_copy_is_configured(tmp_path: Path) -
     assert '"failed": true' in unreachable.stdout and "psql" in unreachable.stdout, unreachable.stdout
     stored = sqlite3.connect(db).execute("SELECT password FROM accounts WHERE id = '0001'").fetchone()[0]
     assert stored.startswith("{SHA512-CRYPT}$6$")
+
+
+def test_run_leaves_the_callers_umask(tmp_path: Path) -> None:
+    """The Ansible module calls run() in an interpreter later tasks reuse: the umask must come back."""
+    old = os.umask(0o022)
+    try:
+        accounts_tool.run(["--db", str(tmp_path / "none.sqlite"), "list-addresses"])
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(old)

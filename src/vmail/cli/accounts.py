@@ -608,15 +608,21 @@ def run(argv: Sequence[str], stdin: str | None = None) -> Any:
     """
     args = parser().parse_args(argv)
     args.stdin = stdin
-    os.umask(0o027)
-    result = args.func(args)
-    # Writers publish at once where PostgreSQL serves other hosts; a failure
-    # fails the command (the SQLite change stands; the next write or run retries).
-    if args.func in (cmd_sync, cmd_set_initial, cmd_set_password, cmd_lock, cmd_unlock) \
-            and not getattr(args, "dry_run", False):
-        conf = publish_conf()
-        if conf is not None:
-            publish_to_pg(args.db, conf["pg"], conf.get("readers", []))
+    # Files this command creates are not world-readable. The umask is put back: the Ansible
+    # module runs this in an interpreter that later tasks reuse (Mitogen), where a leaked 027
+    # made every directory those tasks created unreadable for the web server.
+    old_umask = os.umask(0o027)
+    try:
+        result = args.func(args)
+        # Writers publish at once where PostgreSQL serves other hosts; a failure
+        # fails the command (the SQLite change stands; the next write or run retries).
+        if args.func in (cmd_sync, cmd_set_initial, cmd_set_password, cmd_lock, cmd_unlock) \
+                and not getattr(args, "dry_run", False):
+            conf = publish_conf()
+            if conf is not None:
+                publish_to_pg(args.db, conf["pg"], conf.get("readers", []))
+    finally:
+        os.umask(old_umask)
     return result
 
 
