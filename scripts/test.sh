@@ -48,8 +48,11 @@ for i in "${!names[@]}"; do
     # Ansible's "FAILED - RETRYING"); otherwise (linters) the end of the output.
     # Molecule's idempotence step names the tasks that changed on the second
     # run ("Idempotence test failed because of ..." then "* [host] => task").
-    excerpt=$( { grep -n -A30 'Idempotence test failed' "$log" | grep -E 'Idempotence test failed|\* \[' ;
-                 grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR ' "$log"; } | head -n 120 || true)
+    # Molecule draws a box (and colours) around Ansible's output even with NO_COLOR:
+    # both are taken off before looking for the lines.
+    plain=$(sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ \{0,1\}//' "$log")
+    excerpt=$( { grep -n -A30 'Idempotence test failed' <<<"$plain" | grep -E 'Idempotence test failed|\* \[' ;
+                 grep -n -B3 -A20 -E '^(fatal|failed):|FAILED!|^E  |^FAILED [^-]|^ERROR |^\[ERROR\]' <<<"$plain"; } | head -n 120 || true)
     if [ -n "$excerpt" ]; then echo "$excerpt"; else tail -n 40 "$log"; fi
 done
 passed=0; failed=0

@@ -154,18 +154,20 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
 
 
 @contextlib.contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+def transaction(conn: sqlite3.Connection, commit: bool = True) -> Iterator[None]:
     """BEGIN IMMEDIATE ... COMMIT on an autocommit connection (``open_db``); ROLLBACK on any error.
 
     IMMEDIATE takes the write lock at once, so two writers (sync and the lifecycle job)
-    wait for each other (busy timeout) instead of failing halfway.
+    wait for each other (busy timeout) instead of failing halfway. ``commit=False``
+    (a dry run, Ansible's check mode) does the same work and rolls it back.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
-        conn.execute("COMMIT")
+        conn.execute("COMMIT" if commit else "ROLLBACK")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
 
 

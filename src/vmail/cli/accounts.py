@@ -40,7 +40,6 @@ tombstone: sync never brings it back and its address is never reissued.
 Stdlib and the vmail package only, so it runs on a bare Debian 12 (and 13: no crypt module).
 """
 import argparse
-import datetime
 import grp
 import hashlib
 import io
@@ -79,10 +78,6 @@ LOCK_MESSAGES = {
 FIELDS = ("kind", "localpart", "domain", "address", "display_name", "unit",
           "unit_name", "status", "quota_bytes", "title", "phone", "fax",
           "postal_address", "exempt_until", "source")
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CommandFailed(Exception):
@@ -194,9 +189,8 @@ def cmd_sync(args: argparse.Namespace) -> dict[str, Any]:
     conn = connect(args.db, create=True)
     result: dict[str, Any] = {"changed": False, "created": [], "updated": [], "retired": [], "disabled": [],
               "password_reset": [], "aliases_changed": False, "need_password": []}
-    stamp = now()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    stamp = accountsdb.timestamp()
+    with accountsdb.transaction(conn, commit=not args.dry_run):
         existing = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM accounts")}
         tombstoned = {r["id"] for r in conn.execute("SELECT id FROM tombstones")}
         delegates: dict[str, list[str]] = {}
@@ -264,17 +258,11 @@ def cmd_sync(args: argparse.Namespace) -> dict[str, Any]:
         result["need_password"] = [r["id"] for r in conn.execute(
             "SELECT id FROM accounts WHERE kind = 'person' AND status != 'left'"
             " AND password IS NULL ORDER BY id")]
-        if args.dry_run:
-            conn.execute("ROLLBACK")
-        else:
+        if not args.dry_run:
             # What `state` reports: the role runs no sync while the document is
             # the one synced last (and every account has its password).
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('synced_sha256', ?)",
                          (hashlib.sha256(raw).hexdigest(),))
-            conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     result["changed"] = bool(result["created"] or result["updated"] or result["retired"]
                              or result["aliases_changed"])
     if not args.dry_run:
@@ -290,9 +278,8 @@ def cmd_set_initial(args: argparse.Namespace) -> dict[str, Any]:
         fail("stdin must be a JSON object {id: password}")
     conn = connect(args.db)
     result: dict[str, Any] = {"changed": False, "set": [], "missing": []}
-    stamp = now()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    stamp = accountsdb.timestamp()
+    with accountsdb.transaction(conn, commit=not getattr(args, "dry_run", False)):
         # Only accounts that have no password: a run never overwrites the
         # password a user chose.
         need = [r["id"] for r in conn.execute(
@@ -304,10 +291,6 @@ def cmd_set_initial(args: argparse.Namespace) -> dict[str, Any]:
         conn.executemany("UPDATE accounts SET password = ?, initial_password = 1,"
                          " password_changed = ?, updated = ? WHERE id = ?",
                          [(hashed, stamp, stamp, acc_id) for hashed, acc_id in zip(hashes, result["set"])])
-        conn.execute("ROLLBACK" if getattr(args, "dry_run", False) else "COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     result["changed"] = bool(result["set"])
     return result
 
@@ -324,7 +307,7 @@ def cmd_set_password(args: argparse.Namespace) -> dict[str, Any]:
         fail("Mật khẩu không đạt yêu cầu (Điều 8.1): " + "; ".join(reasons["vi"])
              + " / Password refused (Art. 8.1): " + "; ".join(reasons["en"]))
     conn = connect(args.db)
-    stamp = now()
+    stamp = accountsdb.timestamp()
     # An admin reset is a password someone else knows: the owner must change it
     # at the next login (webmail only until then), as with an initial password.
     must_change = 0 if args.changed_by_user else 1
@@ -481,16 +464,20 @@ def _account(conn: sqlite3.Connection, address: str) -> sqlite3.Row:
     return account
 
 
-def cmd_lock(args: argparse.Namespace) -> dict[str, Any]:
+def require_reason(args: argparse.Namespace) -> None:
+    """A lock or an unlock is logged with why and by whom (Art. 8.3): both are required."""
     if not args.reason.strip() or not args.by.strip():
         fail("--reason and --by are required and must not be empty")
+
+
+def cmd_lock(args: argparse.Namespace) -> dict[str, Any]:
+    require_reason(args)
     conn = connect(args.db)
-    stamp = now()
+    stamp = accountsdb.timestamp()
     message = args.message or LOCK_MESSAGES[args.kind]
     if not message.isascii() or "%" in message:
         fail("--message must be plain ASCII without % (IMAP response text)")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with accountsdb.transaction(conn, commit=not args.dry_run):
         acc = _account(conn, args.address)
         if conn.execute("SELECT 1 FROM tombstones WHERE id = ?", (acc["id"],)).fetchone():
             fail(f"{acc['address']} was deleted; nothing to lock")
@@ -503,11 +490,6 @@ def cmd_lock(args: argparse.Namespace) -> dict[str, Any]:
                          (acc["id"], args.kind, args.reason, message, args.by, stamp))
             log_event(conn, acc["id"], acc["address"], "lock", args.kind, args.reason, args.by, stamp,
                       journal=not args.dry_run)
-        conn.execute("ROLLBACK" if args.dry_run else "COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     # Kick even when already locked: an operator repeating the command wants
     # the sessions gone.
     kicked = False if args.dry_run else kick(acc["address"])
@@ -515,23 +497,16 @@ def cmd_lock(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_unlock(args: argparse.Namespace) -> dict[str, Any]:
-    if not args.reason.strip() or not args.by.strip():
-        fail("--reason and --by are required and must not be empty")
+    require_reason(args)
     conn = connect(args.db)
-    stamp = now()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    stamp = accountsdb.timestamp()
+    with accountsdb.transaction(conn, commit=not args.dry_run):
         acc = _account(conn, args.address)
         old = conn.execute("SELECT kind FROM account_locks WHERE id = ?", (acc["id"],)).fetchone()
         if old is not None:
             conn.execute("DELETE FROM account_locks WHERE id = ?", (acc["id"],))
             log_event(conn, acc["id"], acc["address"], "unlock", old["kind"], args.reason, args.by, stamp,
                       journal=not args.dry_run)
-        conn.execute("ROLLBACK" if args.dry_run else "COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return {"changed": old is not None, "address": acc["address"]}
 
 
