@@ -18,9 +18,9 @@ What is counted (the page repeats it in Vietnamese):
   at the time of the report, or closed only after the year (``updated`` later); locked accounts
   still count (their address and mail are kept);
 * **created**: the ``created`` date of the accounts database falls in the year;
-* **locked / deleted**: distinct accounts with a lock (not unlock) / delete event of the year in
-  the lifecycle log, plus accounts whose database status says locked / deleted (``status`` such
-  as ``locked``, ``locked_emergency``, ``deleted``) with ``updated`` in the year;
+* **locked / deleted**: distinct accounts with a ``lock`` / ``delete`` event of the year in the
+  accounts database's lock log; an account's state is ``deleted`` once deleted (its row stays,
+  status ``left``), ``locked`` while its last lock is not undone, else its status;
   **left**: status ``left`` (HR disabled the account) with ``updated`` in the year;
 * **storage**: the last quota sample of the year of each mailbox (used and limit; the database
   quota when Dovecot reports no limit); **above 90%**: used > 90% of the limit;
@@ -39,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vmail.errors import InvalidInput
-from vmail.statuses import state_of as _state
+from vmail.statuses import LOG_ACTIONS, report_state
 from vmail.text import type_name as _type_name
 
 
@@ -111,37 +111,32 @@ def _check_stats(stats: Any, year: int) -> list[Mapping[str, Any]]:
 
 
 def lifecycle_events(lifecycle: Any, year: int) -> list[dict[str, str]]:
-    """Lock / delete events of the year from the lifecycle log, as read: {action, account}.
+    """The lock log of ``vmail-stats accounts`` up to the end of ``year``, oldest first.
 
-    An entry is a JSON object (keys tried: time/ts/timestamp/date/at, action/event/op,
-    id/account/address/user, optional unit) or {"raw": line} for a text line (its first ISO date,
-    its words lock/delete and its first e-mail address). Unlocks and other actions are ignored.
+    Each entry is a row of the accounts database's ``lock_log``: {id, address, action, kind, at},
+    ``action`` one of ``LOG_ACTIONS``. Returned as {action, account (the id), address, year}.
+    Anything else is refused: the report counts what the database recorded, nothing guessed.
     """
     if lifecycle is None:
         return []
     if not isinstance(lifecycle, list):
-        raise InvalidInput(f"yearly_report: lifecycle must be a list of log entries, got {_type_name(lifecycle)}")
+        raise InvalidInput(f"yearly_report: lifecycle must be a list (the lock log), got {_type_name(lifecycle)}")
     events = []
-    for entry in lifecycle:
+    for index, entry in enumerate(lifecycle):
         if not isinstance(entry, Mapping):
-            continue
-        if "raw" in entry and len(entry) == 1:
-            text = str(entry["raw"])
-            when, action = text, text.lower()
-            found = EMAIL_RE.search(text)
-            account, unit = (found.group(0).lower() if found else ""), ""
-        else:
-            when = next((str(entry[k]) for k in ("time", "ts", "timestamp", "date", "at") if entry.get(k)), "")
-            action = next((str(entry[k]).lower() for k in ("action", "event", "op") if entry.get(k)), "")
-            account = next((str(entry[k]) for k in ("id", "account", "address", "user") if entry.get(k)), "")
-            unit = str(entry.get("unit") or "")
-        if _year_of(when) != year or not account:
-            continue
-        if "unlock" in action:
-            continue
-        kind = "deleted" if "delet" in action else "locked" if "lock" in action else ""
-        if kind:
-            events.append({"action": kind, "account": account, "unit": unit})
+            raise InvalidInput(f"yearly_report: lifecycle[{index}] must be a lock log row, got {_type_name(entry)}")
+        missing = [f for f in ("id", "address", "action", "at") if not isinstance(entry.get(f), str)]
+        if missing:
+            raise InvalidInput(f"yearly_report: lifecycle[{index}]: {', '.join(missing)} must be strings")
+        if entry["action"] not in LOG_ACTIONS:
+            raise InvalidInput(f"yearly_report: lifecycle[{index}]: action {entry['action']!r} is not one of "
+                               f"{', '.join(LOG_ACTIONS)}")
+        when = _year_of(entry["at"])
+        if when is None:
+            raise InvalidInput(f"yearly_report: lifecycle[{index}]: at is not a date: {entry['at']!r}")
+        if when <= year:
+            events.append({"action": entry["action"], "account": entry["id"],
+                           "address": entry["address"].lower(), "year": str(when)})
     return events
 
 
@@ -184,14 +179,31 @@ def yearly_report(accounts_doc: Any, stats: Any, year: Any, unit_names: Any = No
         raise InvalidInput(f"yearly_report: unit_names must map unit ids to names, got {_type_name(unit_names)}")
 
     in_report = [a for a in accounts if (_year_of(a["created"]) or 0) <= year]
-    by_key: dict[str, Mapping[str, Any]] = {}
-    for a in in_report:
-        by_key[a["id"]] = a
-        by_key[a["address"].lower()] = a
+    known_ids = {a["id"] for a in in_report}
+    # From the lock log: the lock standing at the end of the year (the last lock or unlock),
+    # deletions, and what happened in the year itself.
+    standing_lock: dict[str, bool] = {}
+    deleted: set[str] = set()
+    this_year: dict[str, set[str]] = {"lock": set(), "delete": set()}
+    orphans: dict[str, dict[str, Any]] = {}
+    for event in events:
+        account, action = event["account"], event["action"]
+        if action in ("lock", "unlock"):
+            standing_lock[account] = action == "lock"
+        elif action == "delete":
+            deleted.add(account)
+        if event["year"] == str(year) and action in this_year:
+            this_year[action].add(account)
+            if account not in known_ids:  # no longer in the database: counted under no unit
+                orphan = orphans.setdefault(account, {"unit": UNKNOWN_UNIT, "locked": 0, "deleted": 0})
+                orphan["locked" if action == "lock" else "deleted"] = 1
 
     rows: dict[str, dict[str, Any]] = {}
     for a in in_report:
-        state = _state(a["status"])
+        try:
+            state = report_state(a["status"], standing_lock.get(a["id"], False), a["id"] in deleted)
+        except ValueError as exc:
+            raise InvalidInput(f"yearly_report: account {a['id']}: {exc}") from exc
         changed_this_year = _year_of(a.get("updated")) == year
         row = _zero()
         row.update(id=a["id"], address=a["address"].lower(), name=str(a.get("display_name") or ""),
@@ -199,22 +211,11 @@ def yearly_report(accounts_doc: Any, stats: Any, year: Any, unit_names: Any = No
         # A report on a past year: an account closed after 31 December was still open then.
         row["accounts_end"] = int(state not in ("deleted", "left") or (_year_of(a.get("updated")) or 0) > year)
         row["created"] = int(_year_of(a["created"]) == year)
-        row["locked"] = int(state == "locked" and changed_this_year)
-        row["deleted"] = int(state == "deleted" and changed_this_year)
+        row["locked"] = int(a["id"] in this_year["lock"])
+        row["deleted"] = int(a["id"] in this_year["delete"])
         row["left"] = int(state == "left" and changed_this_year)
         row["quota_bytes"] = int(a.get("quota_bytes") or 0)
         rows[row["address"]] = row
-
-    # Lifecycle events: an account named in the log counts once per kind.
-    orphans: dict[tuple[str, str], dict[str, Any]] = {}
-    for event in events:
-        account = by_key.get(event["account"]) or by_key.get(event["account"].lower())
-        if account is not None:
-            rows[account["address"].lower()][event["action"]] = 1
-        else:  # no longer in the database: counted under its logged unit
-            key = (event["account"].lower(), event["unit"] or UNKNOWN_UNIT)
-            orphan = orphans.setdefault(key, {"unit": key[1], "locked": 0, "deleted": 0})
-            orphan[event["action"]] = 1
 
     # Counters: summed over hosts; months from "YYYY-MM".
     for doc in docs:
@@ -404,8 +405,7 @@ NOTES = (
     "Tài khoản cuối năm: hộp thư cá nhân và hộp thư đơn vị chưa bị xóa và không ở trạng thái nghỉ việc tại thời điểm lập báo cáo; "
     "tài khoản bị khóa vẫn được tính (địa chỉ và thư được giữ lại).",
     "Tạo mới: ngày tạo trong cơ sở dữ liệu tài khoản thuộc năm báo cáo.",
-    "Bị khóa / bị xóa: các tài khoản có sự kiện khóa / xóa trong năm trong nhật ký vòng đời, "
-    "hoặc có trạng thái khóa / xóa trong cơ sở dữ liệu tài khoản được cập nhật trong năm.",
+    "Bị khóa / bị xóa: các tài khoản có sự kiện khóa / xóa trong năm trong nhật ký khóa của cơ sở dữ liệu tài khoản.",
     "Dung lượng: mẫu hạn mức cuối cùng trong năm của từng hộp thư (doveadm quota); trên 90%: dung lượng dùng vượt 90% hạn mức.",
     "Thư gửi: thư do người dùng đã xác thực gửi đi (SMTP submission, kể cả webmail); thư nhận: thư được chuyển vào hộp thư; "
     "thư rác và virus bị chặn: thư bị bộ lọc (Rspamd) từ chối; lượt đăng nhập: IMAP và POP3 (webmail đăng nhập qua IMAP).",

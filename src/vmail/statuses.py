@@ -18,21 +18,25 @@ from typing import Literal, get_args
 Status = Literal["active", "suspended", "left"]
 AccountKind = Literal["person", "unit"]
 LockKind = Literal["emergency", "inactive"]
+# What the accounts database's lock log records (its action column).
+LogAction = Literal["lock", "unlock", "left", "delete"]
 
 PERSON_STATUSES: tuple[Status, ...] = get_args(Status)
 ACCOUNT_KINDS: tuple[AccountKind, ...] = get_args(AccountKind)
 LOCK_KINDS: tuple[LockKind, ...] = get_args(LockKind)
+LOG_ACTIONS: tuple[LogAction, ...] = get_args(LogAction)
 
 
-def state_of(status: str) -> str:
-    """A database status -> active | suspended | locked | deleted | left (for the report).
+ReportState = Literal["active", "suspended", "locked", "deleted", "left"]
 
-    The lifecycle job writes locks and deletions as statuses such as ``locked``,
-    ``locked_emergency`` or ``deleted``; anything unknown counts as active.
-    """
-    s = status.strip().lower()
-    if "delet" in s:
+
+def report_state(status: str, locked: bool, deleted: bool) -> ReportState:
+    """What the yearly report calls an account: its status, unless the lock log says it was
+    deleted (the row stays, status ``left``) or a lock stands."""
+    if deleted:
         return "deleted"
-    if "lock" in s and "unlock" not in s:
+    if status not in PERSON_STATUSES:
+        raise ValueError(f"unknown account status {status!r} (want one of {', '.join(PERSON_STATUSES)})")
+    if locked and status != "left":
         return "locked"
-    return s if s in PERSON_STATUSES else "active"
+    return status

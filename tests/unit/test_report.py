@@ -14,6 +14,7 @@ from vmail.errors import InvalidInput
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vmail.statuses import PERSON_STATUSES
 from vmail.report import (
     CSV_HEADER,
     agency_totals,
@@ -39,26 +40,34 @@ def account(aid: str, kind: str, local: str, unit: str, status: str, created: st
             "updated": (updated or created) + "T08:00:00Z", "quota_bytes": quota, "title": "", "source": "x"}
 
 
+def log(aid: str, local: str, action: str, at: str, kind: str = "inactive") -> dict[str, str]:
+    return {"id": aid, "address": f"{local}@{D}", "action": action, "kind": kind, "at": at}
+
+
 ACCOUNTS = {
     "accounts": [
         account("unit:stttt", "unit", "stttt", "stttt", "active", "2025-01-10"),
         account("0001", "person", "a", "stttt", "active", "2025-03-01", quota=GIB, name="Lê Minh Hiếu"),
         account("0002", "person", "b", "stttt", "active", "2026-02-01"),
-        account("0003", "person", "c", "stttt", "locked", "2025-04-01", "2026-07-01"),
+        account("0003", "person", "c", "stttt", "active", "2025-04-01", "2026-07-01"),
         account("unit:syt", "unit", "syt", "syt", "active", "2026-01-05"),
         account("0004", "person", "d", "syt", "left", "2025-01-01", "2026-05-01"),
         account("0005", "person", "e", "syt", "active", "2026-06-01"),
-        account("0006", "person", "f", "syt", "deleted", "2024-01-01", "2026-10-10"),
+        account("0006", "person", "f", "syt", "left", "2024-01-01", "2026-10-10"),
         account("0007", "person", "g", "syt", "active", "2027-01-02"),
         account("0008", "person", "h", "syt", "left", "2020-01-01", "2025-05-01"),
     ],
+    # Rows of the accounts database's lock_log, as `vmail-stats accounts` prints them.
     "lifecycle": [
-        {"time": "2026-03-03T10:00:00+07:00", "action": "lock", "id": "0002", "by": "job"},
-        {"time": "2026-03-04T10:00:00+07:00", "action": "unlock", "id": "0002"},
-        {"raw": "2026-08-01 12:00:00 delete x@tiengiang.gov.vn (archived)"},
-        {"time": "2025-12-31T23:00:00+07:00", "action": "lock", "id": "0001"},
-        {"ts": "2026-09-09T01:00:00Z", "event": "emergency_lock", "address": f"c@{D}"},
-        {"raw": "garbage"},
+        log("0001", "a", "lock", "2025-12-31T16:00:00Z"),
+        log("0001", "a", "unlock", "2026-01-02T02:00:00Z"),
+        log("0002", "b", "lock", "2026-03-03T03:00:00Z"),
+        log("0002", "b", "unlock", "2026-03-04T03:00:00Z"),
+        log("0099", "x", "delete", "2026-08-01T05:00:00Z"),
+        log("0003", "c", "lock", "2026-09-09T01:00:00Z", kind="emergency"),
+        log("0004", "d", "left", "2026-05-01T08:00:00Z", kind=""),
+        log("0006", "f", "delete", "2026-10-10T08:00:00Z"),
+        log("0005", "e", "lock", "2027-01-03T08:00:00Z"),
     ],
 }
 
@@ -151,12 +160,21 @@ def test_account_rows(report: dict[str, Any]) -> None:
     assert (rows["0006"]["state"], rows["0006"]["accounts_end"], rows["0006"]["storage_quota"]) == ("deleted", 0, 0)
 
 
-def test_lifecycle_events_as_read() -> None:
-    assert lifecycle_events(ACCOUNTS["lifecycle"], 2026) == [
-        {"action": "locked", "account": "0002", "unit": ""},
-        {"action": "deleted", "account": f"x@{D}", "unit": ""},
-        {"action": "locked", "account": f"c@{D}", "unit": ""},
-    ]
+def test_lifecycle_events_up_to_the_year_end() -> None:
+    events = lifecycle_events(ACCOUNTS["lifecycle"], 2026)
+    assert [(e["account"], e["action"], e["year"]) for e in events] == [
+        ("0001", "lock", "2025"), ("0001", "unlock", "2026"), ("0002", "lock", "2026"), ("0002", "unlock", "2026"),
+        ("0099", "delete", "2026"), ("0003", "lock", "2026"), ("0004", "left", "2026"), ("0006", "delete", "2026")]
+
+
+def test_lock_standing_at_the_year_end_is_the_state(report: dict[str, Any]) -> None:
+    rows = {r["id"]: r for r in report["accounts"]}
+    # 0002 was locked and unlocked in the year: counted as locked, active at the end.
+    assert (rows["0002"]["state"], rows["0002"]["locked"]) == ("active", 1)
+    # 0005's lock comes after the year: nothing of it in the 2026 report.
+    assert (rows["0005"]["state"], rows["0005"]["locked"]) == ("active", 0)
+    # 0006 was deleted (its row stays, status left): deleted, not left.
+    assert (rows["0006"]["state"], rows["0006"]["left"], rows["0006"]["deleted"]) == ("deleted", 0, 1)
 
 
 def parse_csv(text: str) -> list[list[str]]:
@@ -220,6 +238,12 @@ def test_files(report: dict[str, Any]) -> None:
         (ACCOUNTS, [{"counters": [["2026-01", "a", "sent"]], "storage": []}], 2026, "bad counter row"),
         (ACCOUNTS, [{"counters": [], "storage": [["2025-01-01", "a", 1, None]]}], 2026, "bad storage row"),
         ({"accounts": [], "lifecycle": "x"}, STATS, 2026, "lifecycle must be a list"),
+        ({"accounts": [], "lifecycle": [{"raw": "2026-08-01 delete x@tiengiang.gov.vn"}]}, STATS, 2026,
+         r"lifecycle\[0\]: id, address, action, at must be strings"),
+        ({"accounts": [], "lifecycle": [log("1", "a", "emergency_lock", "2026-01-01T00:00:00Z")]}, STATS, 2026,
+         "action 'emergency_lock' is not one of lock, unlock, left, delete"),
+        ({"accounts": [account("1", "person", "a", "u", "locked", "2026-01-01")]}, STATS, 2026,
+         "account 1: unknown account status 'locked'"),
     ],
 )
 def test_bad_input_is_named(accounts: Any, stats: Any, year: Any, message: str) -> None:
@@ -237,7 +261,7 @@ METRIC = st.sampled_from(["sent", "received", "spam_rejected", "virus_rejected",
 
 
 @given(
-    people=st.lists(st.tuples(st.sampled_from(["u1", "u2", "u3"]), st.sampled_from(["active", "suspended", "locked", "left"]),
+    people=st.lists(st.tuples(st.sampled_from(["u1", "u2", "u3"]), st.sampled_from(PERSON_STATUSES),
                               st.integers(2020, 2027)), min_size=1, max_size=12),
     counters=st.lists(st.tuples(st.integers(1, 12), st.integers(0, 12), METRIC, st.integers(0, 1000)), max_size=30),
 )

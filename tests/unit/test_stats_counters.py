@@ -158,8 +158,8 @@ def test_accounts_export_reads_the_lock_log_of_the_accounts_database(tmp_path: P
         {"id": "1", "address": "a@x", "action": "lock", "kind": "inactive", "at": "2026-03-01T03:15:00"},
         {"id": "1", "address": "a@x", "action": "delete", "kind": "inactive", "at": "2026-09-01T03:15:00"}]
     events = report.lifecycle_events(out["lifecycle"], 2026)
-    assert events == [{"action": "locked", "account": "1", "unit": ""},
-                      {"action": "deleted", "account": "1", "unit": ""}]
+    assert events == [{"action": "lock", "account": "1", "address": "a@x", "year": "2026"},
+                      {"action": "delete", "account": "1", "address": "a@x", "year": "2026"}]
 
 
 @pytest.mark.parametrize("line", [LINES[2], LINES[6], LINES[7], LINES[13], LINES[14], LINES[15]])
