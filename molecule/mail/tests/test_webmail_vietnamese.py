@@ -215,6 +215,10 @@ def test_every_screen_of_the_first_day_is_vietnamese(new_browser, english, scree
     reader.visit("settings-identity", f"_task=settings&_action=edit-identity&_iid={identity}&_framed=1")
     reader.visit("settings-responses", "_task=settings&_action=responses")
     reader.visit("settings-password", "_task=settings&_action=plugin.password")
+    # Filters and out-of-office (managesieve plugin, issue 21 item 2).
+    reader.visit("settings-filters", "_task=settings&_action=plugin.managesieve")
+    reader.visit("settings-filter-new", "_task=settings&_action=plugin.managesieve-action&_framed=1&_nav=hide")
+    reader.visit("settings-vacation", "_task=settings&_action=plugin.managesieve-vacation")
 
     assert len(reader.screens) >= 15, reader.screens
     assert not reader.found, (
