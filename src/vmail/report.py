@@ -56,7 +56,6 @@ UNKNOWN_UNIT = "khong-ro"
 UNKNOWN_UNIT_NAME = "(không rõ đơn vị)"
 BOM = "\ufeff"
 MONTH_NAMES = tuple(f"T{m}" for m in range(1, 13))
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w.-]+\.[a-z]{2,}", re.IGNORECASE)
 DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
 
 
