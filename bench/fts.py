@@ -36,7 +36,7 @@ import statistics
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
@@ -123,20 +123,42 @@ with concurrent.futures.ThreadPoolExecutor(4) as pool:
 print(f"{time.perf_counter() - t0:.3f} {sum(len(m) for m in msgs)}")
 '''
 
-# Runs inside the container: times one IMAP UID SEARCH (doveadm exec imap), prints seconds and hits.
+# Runs inside the container: times one IMAP UID SEARCH (doveadm exec imap, after SELECT), prints seconds and hits.
 SEARCH = r'''
 import subprocess, sys, time
 user, phrase = sys.argv[1], sys.argv[2]
 data = phrase.encode()
-script = (b"a SELECT INBOX\r\nb UID SEARCH CHARSET UTF-8 TEXT {" + str(len(data)).encode() + b"+}\r\n"
-          + data + b"\r\nc LOGOUT\r\n")
+imap = subprocess.Popen(["doveadm", "exec", "imap", "-u", user], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def until(tag):
+    lines = []
+    while True:
+        line = imap.stdout.readline()
+        lines.append(line)
+        if not line or line.startswith(tag + b" "):
+            return lines
+imap.stdin.write(b"a SELECT INBOX\r\n"); imap.stdin.flush(); until(b"a")
+# The client waits for the answer before it logs out (a closed input ends a running search).
 t0 = time.perf_counter()
-out = subprocess.run(["doveadm", "exec", "imap", "-u", user], input=script, capture_output=True).stdout
+imap.stdin.write(b"b UID SEARCH CHARSET UTF-8 TEXT {" + str(len(data)).encode() + b"+}\r\n" + data + b"\r\n")
+imap.stdin.flush()
+out = until(b"b")
 seconds = time.perf_counter() - t0
-hits = [l for l in out.split(b"\r\n") if l.startswith(b"* SEARCH")]
-ok = b"b OK" in out
-print(f"{seconds:.4f} {len(hits[0].split()) - 2 if hits else -1} {int(ok)}")
+imap.stdin.write(b"c LOGOUT\r\n"); imap.stdin.close(); imap.wait()
+hits = [l for l in out if l.startswith(b"* SEARCH")]
+print(f"{seconds:.4f} {len(hits[0].split()) - 2 if hits else -1} {int(out[-1].startswith(b'b OK'))}")
 '''
+
+
+FTS_CONF = "/etc/dovecot/conf.d/11-fts.conf"
+# 11-fts.conf as roles/dovecot writes it with dovecot_fts_enabled: false.
+FTS_OFF = "# Full-text search is off (dovecot_fts_enabled: false): SEARCH reads the mail.\n"
+
+
+class ExistingContainer(benchlib.Container):
+    """A container someone else started and converged; never removed here."""
+
+    def __init__(self, name: str) -> None:  # pylint: disable=super-init-not-called
+        self.name = name
 
 
 def home(container: benchlib.Container, user: str) -> str:
@@ -185,12 +207,84 @@ def delivery(container: benchlib.Container, user: str, count: int) -> dict[str, 
     out = container.sh(f"python3 /root/fts-deliver.py {socket_path} {user} {count}").split()
     lmtp_s, size = float(out[0]), int(out[1])
     # Delivered and searchable: whatever the indexer has not done yet, done now.
-    index_s = timed(container, ["doveadm", "index", "-u", user, "INBOX"])
+    # Dovecot's indexer may still hold the Lucene lock on this mailbox (fts_autoindex): doveadm index
+    # then fails with "Lock obtain timed out"; try again until it has caught up.
+    index_s = float(container.sh(
+        f"python3 -c 'import subprocess, time; t = time.perf_counter()\n"
+        f"while subprocess.run([\"doveadm\", \"index\", \"-u\", \"{user}\", \"INBOX\"]).returncode: time.sleep(1)\n"
+        f"print(time.perf_counter() - t)' 2>/dev/null"))
     total = lmtp_s + index_s
     return {"messages": count, "bytes": size, "lmtp_seconds": round(lmtp_s, 2),
             "index_catch_up_seconds": round(index_s, 2), "seconds": round(total, 2),
             "messages_per_s": round(count / total, 1),
             "index_bytes": du(container, f"{home(container, user)}/Maildir/lucene-indexes")}
+
+
+def measure(args: argparse.Namespace, info: dict[str, Any], container: benchlib.Container,
+            fts_off: Callable[[], Any]) -> None:
+    """Fill, index, search, deliver with indexing on; fts_off(); search and deliver again; write fts.json."""
+    users = json.loads(container.sh("/usr/local/sbin/vmail-accounts list-addresses"))
+    # Three active people of the lab's personnel file no other step writes to.
+    full, on_user, off_user = (users[k] for k in ("0298", "0299", "0300"))
+    maildir = f"{home(container, full)}/Maildir"
+    for user in (full, on_user, off_user):  # empty, whatever an earlier run left
+        container.sh(f"doveadm kick {user} >/dev/null 2>&1; rm -rf {home(container, user)}/Maildir")
+
+    container.sh("cat > /tmp/fts-fill.py", stdin=FILL)
+    container.sh(f"doveadm mailbox status -u {full} messages INBOX >/dev/null")  # creates the Maildir
+    out = container.sh(f"runuser -u vmail -- python3 /tmp/fts-fill.py {maildir} {args.mib} "
+                       f"{args.attachment_every}").split()
+    messages, mail_bytes, text_bytes, rare, fill_s = int(out[0]), int(out[1]), int(out[2]), int(out[3]), out[4]
+    print(f"filled {full}: {messages} messages, {mail_bytes / 2**20:.1f} MiB "
+          f"({text_bytes / 2**20:.1f} MiB of text) in {fill_s} s", flush=True)
+    container.sh(f"doveadm force-resync -u {full} INBOX && doveadm quota recalc -u {full}")
+    quota_before = quota_kib(container, full)
+    index_s = timed(container, ["doveadm", "index", "-u", full, "INBOX"])
+    index_bytes = du(container, f"{maildir}/lucene-indexes")
+    dovecot_index_bytes = sum(int(v) for v in container.sh(
+        f"find {maildir} -maxdepth 1 -name 'dovecot*' -type f -printf '%s\\n'").split())
+    container.sh(f"doveadm quota recalc -u {full}")
+    quota_after = quota_kib(container, full)
+    print(f"indexed in {index_s:.1f} s ({mail_bytes / 2**20 / index_s:.1f} MiB/s); Lucene index "
+          f"{index_bytes / 2**20:.1f} MiB = {index_bytes / mail_bytes * 100:.1f} % of the mail "
+          f"({index_bytes / text_bytes * 100:.1f} % of its text); quota {quota_before} KiB before "
+          f"indexing, {quota_after} KiB after", flush=True)
+    print("full-text search ON:", flush=True)
+    search_on = searches(container, full, args.repeat, QUERIES)
+    on = delivery(container, on_user, args.deliver)
+    print(f"delivery, indexing ON: {on['messages_per_s']} msg/s ({on['lmtp_seconds']} s LMTP + "
+          f"{on['index_catch_up_seconds']} s until indexed)", flush=True)
+
+    fts_off()
+    print("full-text search OFF (Dovecot reads the messages; with diacritics, since it no longer folds them):",
+          flush=True)
+    search_off = searches(container, full, args.repeat, {"common": "báo cáo", "rare": "khánh hậu",
+                                                         "absent": "xylophone"})
+    off = delivery(container, off_user, args.deliver)
+    print(f"delivery, indexing OFF: {off['messages_per_s']} msg/s", flush=True)
+    ratio = round(off["messages_per_s"] / on["messages_per_s"], 2) if on["messages_per_s"] else None
+    print(f"delivery ratio off/on: {ratio}")
+    benchlib.write_result("fts", {
+        "machine": info, "container": container.name,
+        "mailbox": {"messages": messages, "mail_bytes": mail_bytes, "text_bytes": text_bytes,
+                    "attachment_every": args.attachment_every, "rare_phrase_messages": rare,
+                    "fill_seconds": float(fill_s)},
+        "index": {"build_seconds": round(index_s, 2),
+                  "mib_per_s": round(mail_bytes / 2**20 / index_s, 2),
+                  "lucene_bytes": index_bytes,
+                  "lucene_per_mib_of_mail_kib": round(index_bytes / (mail_bytes / 2**20) / 1024, 1),
+                  "lucene_percent_of_mail": round(index_bytes / mail_bytes * 100, 2),
+                  "lucene_percent_of_text": round(index_bytes / text_bytes * 100, 2),
+                  "dovecot_index_bytes": dovecot_index_bytes,
+                  "quota_kib_before_index": quota_before, "quota_kib_after_index": quota_after,
+                  "index_counted_in_quota": quota_after != quota_before},
+        "search_fts_on": search_on, "search_fts_off": search_off,
+        "delivery_indexing_on": on, "delivery_indexing_off": off,
+        "delivery_ratio_off_over_on": ratio,
+        "measured": textwrap.dedent("""\
+            search: UID SEARCH CHARSET UTF-8 TEXT over doveadm exec imap in the container, median of
+            runs; delivery: LMTP over Postfix's unix socket, 4 sessions, then doveadm index (delivered
+            and searchable); fill: Maildir files written directly, then doveadm index""").replace("\n", " ")})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,9 +295,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deliver", type=int, default=400)
     parser.add_argument("--reuse", action="store_true",
                         help="keep the container at the end; reuse an existing one without converging again")
+    parser.add_argument("--container",
+                        help="measure on this already converged container (e.g. a Molecule scenario's) instead of "
+                             "converging vmail-bench-fts; indexing is then turned off by writing 11-fts.conf as "
+                             "the role writes it with dovecot_fts_enabled: false, and restored at the end; "
+                             "the mailboxes of 0298, 0299 and 0300 are emptied first")
     args = parser.parse_args(argv)
     info = benchlib.machine()
     benchlib.print_machine(info)
+    if args.container:
+        container = ExistingContainer(args.container)
+        original = container.sh(f"cat {FTS_CONF}")
+
+        def fts_off() -> None:
+            container.sh(f"cat > {FTS_CONF} && doveadm reload", stdin=FTS_OFF)
+
+        try:
+            measure(args, info, container, fts_off)
+        finally:
+            container.sh(f"cat > {FTS_CONF} && doveadm reload", stdin=original)
+        return 0
     existed = args.reuse and benchlib.run(["podman", "container", "exists", "vmail-bench-fts"],
                                           check=False).returncode == 0
     with benchlib.Container("vmail-bench-fts", FQDN, reuse=args.reuse, host_number=30) as container:
@@ -217,66 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"converged site.yml (full-text search on) in {converge['seconds']:.0f} s", flush=True)
             else:
                 inventory.playbook("site.yml", "--tags", "accounts,mailstore")
-            users = json.loads(container.sh("/usr/local/sbin/vmail-accounts list-addresses"))
-            # Three active people of the lab's personnel file no other step writes to.
-            full, on_user, off_user = (users[k] for k in ("0298", "0299", "0300"))
-            maildir = f"{home(container, full)}/Maildir"
-
-            container.sh("cat > /tmp/fts-fill.py", stdin=FILL)
-            container.sh(f"doveadm mailbox status -u {full} messages INBOX >/dev/null")  # creates the Maildir
-            out = container.sh(f"runuser -u vmail -- python3 /tmp/fts-fill.py {maildir} {args.mib} "
-                               f"{args.attachment_every}").split()
-            messages, mail_bytes, text_bytes, rare, fill_s = int(out[0]), int(out[1]), int(out[2]), int(out[3]), out[4]
-            print(f"filled {full}: {messages} messages, {mail_bytes / 2**20:.1f} MiB "
-                  f"({text_bytes / 2**20:.1f} MiB of text) in {fill_s} s", flush=True)
-            container.sh(f"doveadm force-resync -u {full} INBOX && doveadm quota recalc -u {full}")
-            quota_before = quota_kib(container, full)
-            index_s = timed(container, ["doveadm", "index", "-u", full, "INBOX"])
-            index_bytes = du(container, f"{maildir}/lucene-indexes")
-            dovecot_index_bytes = sum(int(v) for v in container.sh(
-                f"find {maildir} -maxdepth 1 -name 'dovecot*' -type f -printf '%s\\n'").split())
-            container.sh(f"doveadm quota recalc -u {full}")
-            quota_after = quota_kib(container, full)
-            print(f"indexed in {index_s:.1f} s ({mail_bytes / 2**20 / index_s:.1f} MiB/s); Lucene index "
-                  f"{index_bytes / 2**20:.1f} MiB = {index_bytes / mail_bytes * 100:.1f} % of the mail "
-                  f"({index_bytes / text_bytes * 100:.1f} % of its text); quota {quota_before} KiB before "
-                  f"indexing, {quota_after} KiB after", flush=True)
-            print("full-text search ON:", flush=True)
-            search_on = searches(container, full, args.repeat, QUERIES)
-            on = delivery(container, on_user, args.deliver)
-            print(f"delivery, indexing ON: {on['messages_per_s']} msg/s ({on['lmtp_seconds']} s LMTP + "
-                  f"{on['index_catch_up_seconds']} s until indexed)", flush=True)
-
-            inventory.playbook("site.yml", "--tags", "accounts,mailstore", "-e", '{"dovecot_fts_enabled": false}')
-            print("full-text search OFF (Dovecot reads the messages; with diacritics, since it no longer folds them):",
-                  flush=True)
-            search_off = searches(container, full, args.repeat, {"common": "báo cáo", "rare": "khánh hậu",
-                                                                 "absent": "xylophone"})
-            off = delivery(container, off_user, args.deliver)
-            print(f"delivery, indexing OFF: {off['messages_per_s']} msg/s", flush=True)
-            ratio = round(off["messages_per_s"] / on["messages_per_s"], 2) if on["messages_per_s"] else None
-            print(f"delivery ratio off/on: {ratio}")
-            benchlib.write_result("fts", {
-                "machine": info,
-                "mailbox": {"messages": messages, "mail_bytes": mail_bytes, "text_bytes": text_bytes,
-                            "attachment_every": args.attachment_every, "rare_phrase_messages": rare,
-                            "fill_seconds": float(fill_s)},
-                "index": {"build_seconds": round(index_s, 2),
-                          "mib_per_s": round(mail_bytes / 2**20 / index_s, 2),
-                          "lucene_bytes": index_bytes,
-                          "lucene_per_mib_of_mail_kib": round(index_bytes / (mail_bytes / 2**20) / 1024, 1),
-                          "lucene_percent_of_mail": round(index_bytes / mail_bytes * 100, 2),
-                          "lucene_percent_of_text": round(index_bytes / text_bytes * 100, 2),
-                          "dovecot_index_bytes": dovecot_index_bytes,
-                          "quota_kib_before_index": quota_before, "quota_kib_after_index": quota_after,
-                          "index_counted_in_quota": quota_after != quota_before},
-                "search_fts_on": search_on, "search_fts_off": search_off,
-                "delivery_indexing_on": on, "delivery_indexing_off": off,
-                "delivery_ratio_off_over_on": ratio,
-                "measured": textwrap.dedent("""\
-                    search: UID SEARCH CHARSET UTF-8 TEXT over doveadm exec imap in the container, median of
-                    runs; delivery: LMTP over Postfix's unix socket, 4 sessions, then doveadm index (delivered
-                    and searchable); fill: Maildir files written directly, then doveadm index""").replace("\n", " ")})
+            measure(args, info, container, lambda: inventory.playbook(
+                "site.yml", "--tags", "accounts,mailstore", "-e", '{"dovecot_fts_enabled": false}'))
         finally:
             inventory.cleanup()
     return 0
