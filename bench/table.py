@@ -106,6 +106,23 @@ def rows() -> list[str]:
             out.append(f"| migration, {label} ({run['mailboxes']} mailbox(es), parallel {run['parallel']}; "
                        f"{machine(mig)}) | {run['messages']} messages, {run['mib']} MiB in {run['seconds']} s: "
                        f"{run['messages_per_s']} msg/s, {run['mib_per_s']} MiB/s |")
+    fts = load("fts")
+    if fts:
+        box, index = fts["mailbox"], fts["index"]
+        on, off = fts["search_fts_on"], fts["search_fts_off"]
+        out.append(f"| full-text search, one mailbox of {box['mail_bytes'] / 2**20:.0f} MiB ({box['messages']} "
+                   f"messages, {box['text_bytes'] / 2**20:.0f} MiB of text; {machine(fts)}) | index built in "
+                   f"{index['build_seconds']:.0f} s, {index['lucene_bytes'] / 2**20:.1f} MiB = "
+                   f"{index['lucene_percent_of_mail']} % of the mail ({index['lucene_percent_of_text']} % of its "
+                   f"text), outside the quota ({index['quota_kib_before_index']} KiB before and "
+                   f"{index['quota_kib_after_index']} KiB after); SEARCH TEXT \"{on['common']['phrase']}\" "
+                   f"{on['common']['median_s']} s ({on['common']['hits']} hits), rare phrase "
+                   f"{on['rare']['median_s']} s; without the index \"{off['common']['phrase']}\" "
+                   f"{off['common']['median_s']} s |")
+        don, doff = fts["delivery_indexing_on"], fts["delivery_indexing_off"]
+        out.append(f"| delivery over LMTP until searchable, {don['messages']} messages ({machine(fts)}) | "
+                   f"indexing on {don['messages_per_s']} msg/s, off {doff['messages_per_s']} msg/s; "
+                   f"off/on {fts['delivery_ratio_off_over_on']} |")
     return out
 
 
