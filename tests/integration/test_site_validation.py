@@ -2,12 +2,17 @@
 
 These run the real site.yml from the repository root against a copy of the
 lab inventory whose host does not exist: a validation failure must stop the
-run before the connectivity check is even reached.
+run before the connectivity check is even reached. The release check needs a
+host that answers: a container of the lab image that says it is Ubuntu.
 """
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from conftest import ansible_env, run_playbook
 
@@ -117,3 +122,44 @@ def test_trusted_relay_that_is_not_a_network_is_named(lab_copy: Path):
     assert "group_vars/all/trusted_relays.yml" in out and "vmail_trusted_relays" in out
     assert "'relay.example.net'" in out and "'192.0.2.0/24'" not in out
     assert "Nothing was changed" in out
+
+
+UBUNTU_OS_RELEASE = 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\n'
+
+
+@pytest.fixture()
+def ubuntu_host(lab_copy: Path):
+    """A running container of the lab image whose /etc/os-release says Ubuntu 22.04 (what
+    Ansible's distribution facts read too), reached through podman: the lab copy's only host."""
+    name = f"vmail-test-release-{os.getpid()}"
+    subprocess.run(["podman", "run", "-d", "--rm", "--name", name, "--network", "none",
+                    "localhost/vmail-debian12:latest", "sleep", "600"], check=True, capture_output=True)
+    try:
+        subprocess.run(["podman", "exec", "-i", name, "sh", "-c", "rm -f /etc/os-release && cat > /etc/os-release"],
+                       input=UBUNTU_OS_RELEASE, text=True, check=True, capture_output=True)
+        hosts = lab_copy / "hosts.yml"
+        hosts.write_text(hosts.read_text().replace(
+            "ansible_host: vmail-test-no-such-container",
+            f"ansible_host: {name}\n          ansible_connection: containers.podman.podman"))
+        yield name
+    finally:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], check=False, capture_output=True)
+
+
+def in_container(name: str, command: str) -> str:
+    return subprocess.run(["podman", "exec", name, "sh", "-c", command],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def test_host_of_another_release_is_named_and_untouched(lab_copy: Path, ubuntu_host: str):
+    before = in_container(ubuntu_host, "cat /etc/hostname; readlink /etc/localtime; ls /etc/apt/apt.conf.d")
+    # Plain SSH-less podman connection: Mitogen's strategy does not drive it.
+    result = site(lab_copy, ANSIBLE_STRATEGY="linear")
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, out
+    assert "host mail runs Ubuntu 22.04.4 LTS (ID=ubuntu, VERSION_ID=22.04)" in out, out
+    assert "Debian 12" in out and "Nothing was changed" in out
+    # The host answered (the check read its os-release), and no play that changes anything ran.
+    assert "Unreachable: " not in out
+    assert "Apply the base settings" not in out
+    assert in_container(ubuntu_host, "cat /etc/hostname; readlink /etc/localtime; ls /etc/apt/apt.conf.d") == before

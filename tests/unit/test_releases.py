@@ -1,0 +1,44 @@
+"""vmail.releases (filter vmail_release_error): which hosts the validation play stops on."""
+from __future__ import annotations
+
+from vmail import releases
+
+DEBIAN_12 = '''PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+'''
+DEBIAN_11 = DEBIAN_12.replace("12 (bookworm)", "11 (bullseye)").replace('VERSION_ID="12"', 'VERSION_ID="11"')
+UBUNTU = '''# written by hand
+NAME="Ubuntu"
+VERSION_ID="22.04"
+ID=ubuntu
+ID_LIKE=debian
+PRETTY_NAME="Ubuntu 22.04.4 LTS"
+'''
+
+
+def test_debian_12_is_supported():
+    assert releases.release_error("mail", DEBIAN_12) == ""
+
+
+def test_another_debian_release_is_named_with_the_host():
+    error = releases.release_error("mail", DEBIAN_11)
+    assert "host mail runs Debian GNU/Linux 11 (bullseye)" in error
+    assert "VERSION_ID=11" in error and "Debian 12" in error
+
+
+def test_a_debian_derivative_is_not_debian():
+    error = releases.release_error("store1", UBUNTU)
+    assert error.startswith("host store1 runs Ubuntu 22.04.4 LTS (ID=ubuntu, VERSION_ID=22.04)")
+
+
+def test_an_empty_os_release_is_named():
+    assert "unknown system" in releases.release_error("x", "")
+
+
+def test_parse_undoes_quoting_and_skips_comments():
+    fields = releases.parse_os_release("# c\n\nNAME='A B'\nID=x\nBROKEN\nQ=\"it's\"\n")
+    assert fields == {"NAME": "A B", "ID": "x", "Q": "it's"}
