@@ -21,14 +21,14 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "bench" / "results"
-IMAGE = "localhost/vmail-debian12:latest"
+IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '12')}:latest"
 NETWORK = "vmail-bench-net"
 # Bench containers get fixed addresses, so Ansible reaches them over SSH as
 # it reaches production hosts (the lab's keys, scripts/lab-secrets.sh).
 SUBNET = "10.89.80"
 SSH_DIR = REPO / ".secrets" / "lab-ssh"
 SSH_MOUNTS = [f"{SSH_DIR}/container:/etc/ssh/vmail-lab:ro",
-              f"{REPO}/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro"]
+              f"{REPO}/images/debian/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro"]
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 

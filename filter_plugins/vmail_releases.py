@@ -1,4 +1,4 @@
-"""Filter naming a host whose operating system release the roles are not written for. Thin adapter over src/vmail (vmail.ansible)."""
+"""Filters on operating system releases: a host the roles are not written for, the names a Debian release gives packages and units. Thin adapter over src/vmail (vmail.ansible)."""
 
 from __future__ import annotations
 
@@ -11,4 +11,5 @@ class FilterModule(FilterModuleBase):  # pylint: disable=too-few-public-methods
 
     FUNCTIONS = {
         "vmail_release_error": releases.release_error,
+        "vmail_debian_release": releases.debian_release,
     }

@@ -27,7 +27,7 @@ fi
 
 # SSH into lab and Molecule containers, as into production hosts. container/ is
 # mounted read-only at /etc/ssh/vmail-lab/ in every lab container (with
-# images/debian12/lab-ssh/vmail-lab.conf as sshd's drop-in): one ECDSA host key
+# images/debian/lab-ssh/vmail-lab.conf as sshd's drop-in): one ECDSA host key
 # for all of them, pinned in known_hosts for the lab's address range
 # (10.89.0.0/16), so recreated containers keep a known key and host keys are
 # still checked.

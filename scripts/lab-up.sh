@@ -33,7 +33,7 @@ for spec in "${containers[@]}"; do
     read -r container fqdn address <<<"$spec"
     if ! podman container exists "$container"; then
         # sshd takes the lab host key and Ansible's key from .secrets/lab-ssh
-        # (images/debian12/lab-ssh/vmail-lab.conf). The journal lives on a
+        # (images/debian/lab-ssh/vmail-lab.conf). The journal lives on a
         # volume: podman's systemd mode would put a tmpfs there, and a restart
         # would lose the lines the daily counters and the lifecycle job read.
         # NET_ADMIN in the container's own network namespace: fail2ban's
@@ -41,9 +41,9 @@ for spec in "${containers[@]}"; do
         podman run -d --name "$container" --hostname "$fqdn" \
             --network "$network" --ip "$address" --cap-add=NET_ADMIN \
             -v "$PWD/$ssh_dir/container:/etc/ssh/vmail-lab:ro" \
-            -v "$PWD/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro" \
+            -v "$PWD/images/debian/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro" \
             -v "$container-journal:/var/log/journal" \
-            --systemd=always localhost/vmail-debian12:latest /sbin/init >/dev/null
+            --systemd=always "localhost/vmail-debian${VMAIL_DEBIAN_RELEASE:-12}:latest" /sbin/init >/dev/null
         # A connection master left from an earlier container at this address
         # would hang: close it.
         ssh -o ControlPath="$HOME/.ansible/cp/%C" -O exit "root@$address" >/dev/null 2>&1 || true

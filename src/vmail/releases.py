@@ -6,10 +6,35 @@ on a release whose packages and configuration syntax the roles do not know.
 """
 from __future__ import annotations
 
+import dataclasses
 import shlex
 
+
+@dataclasses.dataclass(frozen=True)
+class DebianRelease:
+    """What the roles need to know of one Debian release: names its packages change."""
+
+    codename: str
+    # Dovecot 2.4 rewrote the configuration syntax: the roles that write Dovecot
+    # configuration keep one template tree per series (templates/<series>/).
+    dovecot_series: str
+    # The systemd unit that runs Postfix's master: Debian 12 runs it as the
+    # postfix@- instance, Debian 13 in postfix.service itself.
+    postfix_unit: str
+    php_version: str
+    postgresql_version: str
+
+
+# Debian major release (VERSION_ID, Ansible's distribution_major_version) -> its names.
+DEBIAN: dict[str, DebianRelease] = {
+    "12": DebianRelease(codename="bookworm", dovecot_series="2.3", postfix_unit="postfix@-.service",
+                        php_version="8.2", postgresql_version="15"),
+    "13": DebianRelease(codename="trixie", dovecot_series="2.4", postfix_unit="postfix.service",
+                        php_version="8.4", postgresql_version="17"),
+}
+
 # os-release ID -> the VERSION_IDs the roles and the lab image are written for.
-SUPPORTED: dict[str, tuple[str, ...]] = {"debian": ("12",)}
+SUPPORTED: dict[str, tuple[str, ...]] = {"debian": tuple(DEBIAN)}
 
 
 def parse_os_release(text: str) -> dict[str, str]:
@@ -47,3 +72,14 @@ def release_error(host: str, os_release: str) -> str:
     return (f"host {host} runs {name or 'an unknown system (no ID in /etc/os-release)'} "
             f"(ID={distro or '?'}, VERSION_ID={version or '?'}); the roles are written for "
             f"{supported_names()} only")
+
+
+
+def debian_release(debian_major: str | int) -> dict[str, str]:
+    """The names of Debian release `debian_major` (DebianRelease's fields, for Ansible);
+    ValueError for a release the roles are not written for."""
+    release = DEBIAN.get(str(debian_major).strip())
+    if release is None:
+        raise ValueError(f"Debian {debian_major} is not a release the roles are written for "
+                         f"({supported_names()})")
+    return dataclasses.asdict(release)

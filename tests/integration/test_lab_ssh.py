@@ -6,6 +6,7 @@ containers of the lab image (make test builds it first), on their own network.""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from conftest import REPO, VENV_BIN, ansible_env, run_playbook
 
 NETWORK = "vmail-test-ssh"
 SUBNET = "10.89.79"
-IMAGE = "localhost/vmail-debian12:latest"
+IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '12')}:latest"
 
 
 def platform(name: str, host: int, **extra: str) -> dict[str, str]:

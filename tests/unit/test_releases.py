@@ -1,5 +1,7 @@
-"""vmail.releases (filter vmail_release_error): which hosts the validation play stops on."""
+"""vmail.releases (filters vmail_release_error, vmail_debian_release): which hosts the validation play stops on, the names each release gives."""
 from __future__ import annotations
+
+import pytest
 
 from vmail import releases
 
@@ -42,3 +44,13 @@ def test_an_empty_os_release_is_named():
 def test_parse_undoes_quoting_and_skips_comments():
     fields = releases.parse_os_release("# c\n\nNAME='A B'\nID=x\nBROKEN\nQ=\"it's\"\n")
     assert fields == {"NAME": "A B", "ID": "x", "Q": "it's"}
+
+
+def test_each_release_names_its_units_and_series():
+    assert releases.debian_release("12")["dovecot_series"] == "2.3"
+    assert releases.debian_release("12")["postfix_unit"] == "postfix@-.service"
+    assert releases.debian_release(13) == {"codename": "trixie", "dovecot_series": "2.4",
+                                           "postfix_unit": "postfix.service", "php_version": "8.4",
+                                           "postgresql_version": "17"}
+    with pytest.raises(ValueError, match="Debian 11 is not a release"):
+        releases.debian_release("11")

@@ -40,7 +40,7 @@ def test_whole_host_drill(drill_users):
                     "--network", NETWORK, "--ip", address, "--systemd", "always", "--label", "owner=molecule",
                     "-v", f"{VOLUME}:/var/backups/vmail",
                     "-v", f"{PROJECT}/.secrets/lab-ssh/container:/etc/ssh/vmail-lab:ro",
-                    "-v", f"{PROJECT}/images/debian12/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro",
+                    "-v", f"{PROJECT}/images/debian/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro",
                     IMAGE, "/sbin/init"],
                    check=True, capture_output=True, timeout=300)
     # Ansible's SSH master to the old container would hang: close it (ansible.cfg's control_path).
