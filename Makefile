@@ -9,8 +9,9 @@ help:  ## List the targets
 setup:  ## Install Debian packages and the pinned toolchain in .venv/
 	scripts/setup.sh
 
-image: setup  ## Build the lab image (only when its recipe changed)
-	scripts/build-image.sh
+image: setup  ## Build the lab images, Debian 12 and 13 (only when their recipe changed)
+	scripts/build-image.sh 12
+	scripts/build-image.sh 13
 
 lab:  ## Bring up the whole platform on a local podman lab and print how to reach it
 	scripts/lab-up.sh

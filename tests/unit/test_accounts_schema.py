@@ -131,21 +131,33 @@ def test_postfix_maps_run_against_the_schema(database: sqlite3.Connection) -> No
     assert _postfix("sender-login-maps", database, f"leminhhieu@{DOMAIN}") == [f"leminhhieu@{DOMAIN}"]
 
 
-def _dovecot(database: sqlite3.Connection) -> dict[str, str]:
-    text = _render(REPO / "roles/dovecot/templates/etc/dovecot/dovecot-sql.conf.ext.j2", {
+# Dovecot's settings variables per series: 2.3's %u %r %s, 2.4's %{user} %{remote_ip} %{protocol}.
+_DOVECOT_VARIABLES = {"2.3": {"user": "%u", "remote": "%r", "service": "%s"},
+                      "2.4": {"user": "%{user}", "remote": "%{remote_ip}", "service": "%{protocol}"}}
+
+
+def _dovecot(series: str) -> dict[str, str]:
+    """password_query, user_query and iterate_query of the role's SQL file for `series`:
+    2.3 names them, 2.4 has a query in each of its passdb sql { } and userdb sql { } blocks."""
+    text = _render(REPO / f"roles/dovecot/templates/{series}/etc/dovecot/dovecot-sql.conf.ext.j2", {
         "dovecot_accounts_db_driver": "sqlite", "dovecot_accounts_db_path": "/var/lib/vmail/accounts.sqlite",
         "dovecot_accounts_db_connect": "", "dovecot_webmail_addresses": ["10.0.0.5"],
         "dovecot_initial_password_reason": "Hay doi mat khau", "dovecot_mail_root": "/var/vmail",
         "dovecot_vmail_uid": 5000, "dovecot_vmail_gid": 5000})
-    return _queries(text)
+    if series == "2.3":
+        return _queries(text)
+    blocks = {name: _queries(body) for name, body in re.findall(r"^(passdb|userdb) sql \{\n(.*?)^\}", text, re.S | re.M)}
+    return {"password_query": blocks["passdb"]["query"], "user_query": blocks["userdb"]["query"],
+            "iterate_query": blocks["userdb"]["iterate_query"]}
 
 
-
-def test_dovecot_queries_run_against_the_schema(database: sqlite3.Connection) -> None:
-    queries = _dovecot(database)
+@pytest.mark.parametrize("series", ["2.3", "2.4"])
+def test_dovecot_queries_run_against_the_schema(database: sqlite3.Connection, series: str) -> None:
+    queries, variables = _dovecot(series), _DOVECOT_VARIABLES[series]
 
     def run(name: str, user: str, remote: str = "10.0.0.9", service: str = "imap") -> list[dict[str, Any]]:
-        sql = queries[name].replace("%u", user).replace("%r", remote).replace("%s", service)
+        sql = (queries[name].replace(variables["user"], user).replace(variables["remote"], remote)
+               .replace(variables["service"], service))
         return [dict(row) for row in database.execute(sql)]
 
     # An active person on the initial password: refused (nologin) except from the webmail.
@@ -156,7 +168,10 @@ def test_dovecot_queries_run_against_the_schema(database: sqlite3.Connection) ->
     # A suspended person does not log in at all; its mailbox still exists for delivery.
     assert run("password_query", f"nguyenthilan@{DOMAIN}") == []
     [home] = run("user_query", f"nguyenthilan@{DOMAIN}")
-    assert home["home"] == f"/var/vmail/{DOMAIN}/nguyenthilan" and home["quota_rule"] == "*:bytes=524288000"
+    assert home["home"] == f"/var/vmail/{DOMAIN}/nguyenthilan"
+    # The account's own quota: 2.3's quota rule, 2.4's storage size.
+    quota = {"2.3": ("quota_rule", "*:bytes=524288000"), "2.4": ("quota_storage_size", "524288000B")}[series]
+    assert home[quota[0]] == quota[1]
     [delegate] = run("user_query", f"leminhhieu@{DOMAIN}")
     assert delegate["acl_groups"] == f"stttt@{DOMAIN}"
     assert sorted(row["user"] for row in run("iterate_query", "")) == sorted(

@@ -41,7 +41,11 @@ LINES = [
                       f"to=<thu@{D}> proto=ESMTP helo=<c>"),
     ("dovecot", f"imap-login: Login: user=<kiem@{D}>, method=PLAIN, rip=10.89.7.3, lip=10.89.7.2, mpid=123, TLS, session=<abc>"),
     ("dovecot", f"pop3-login: Login: user=<kiem@{D}>, method=PLAIN, rip=10.89.7.3, lip=10.89.7.2, mpid=124, TLS"),
+    # Dovecot 2.4 (Debian 13): "Logged in:"; a failed login is no login.
+    ("dovecot", f"imap-login: Logged in: user=<thu@{D}>, method=PLAIN, rip=10.89.7.3, lip=10.89.7.2, mpid=125, TLS"),
     ("dovecot", f"imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<kiem@{D}>"),
+    ("dovecot", f"imap-login: Login aborted: Logged out (auth failed, 1 attempts in 2 secs) (auth_failed): user=<kiem@{D}>, "
+                "method=PLAIN, rip=10.89.7.3"),
     ("dovecot", f"imap(kiem@{D})<123><abc>: Logged out in=10 out=20"),
     ("systemd", "Started postfix.service"),
 ]
@@ -58,6 +62,7 @@ def test_count_real_lines() -> None:
         (f"kiem@{D}", "virus_rejected"): 1,
         (f"thu@{D}", "spam_rejected"): 1,
         (f"kiem@{D}", "logins_imap"): 1,
+        (f"thu@{D}", "logins_imap"): 1,
         (f"kiem@{D}", "logins_pop3"): 1,
     }
 
@@ -162,6 +167,6 @@ def test_accounts_export_reads_the_lock_log_of_the_accounts_database(tmp_path: P
                       {"action": "delete", "account": "1", "address": "a@x", "year": "2026"}]
 
 
-@pytest.mark.parametrize("line", [LINES[2], LINES[6], LINES[7], LINES[13], LINES[14], LINES[15]])
+@pytest.mark.parametrize("line", [LINES[2], LINES[6], LINES[7], LINES[14], LINES[15], LINES[16], LINES[17]])
 def test_lines_that_count_nothing(line: tuple[str, str]) -> None:
     assert stats.classify(*line) is None

@@ -3,6 +3,7 @@
 Every protocol exchange runs INSIDE the client container (podman exec), over
 the scenario network, never over the server's loopback.
 """
+import functools
 import imaplib
 import json
 import os
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from vmail import releases
 
 SERVER = os.environ.get("VMAIL_TEST_SERVER", "vmail-mail")
 CLIENT = os.environ.get("VMAIL_TEST_CLIENT", "vmail-client")
@@ -104,6 +107,13 @@ def on_server(command, stdin=None, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"{command!r} failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
     return proc
+
+
+@functools.cache
+def server_release():
+    """What the server's Debian release names differently (vmail.releases.DEBIAN: Postfix's
+    unit, the Dovecot series, PHP's version), read from its /etc/os-release."""
+    return releases.debian_release(on_server(". /etc/os-release && echo $VERSION_ID").stdout.strip())
 
 
 def bayes_learned(run=on_server):

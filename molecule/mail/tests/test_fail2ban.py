@@ -2,6 +2,7 @@
 (NET_ADMIN in its own namespace) takes a second address and guesses passwords on IMAP from
 it: fail2ban bans that address on 25, 587 and 993 (nftables in the server's namespace), the
 client's own address keeps working, and the ban ends after fail2ban_bantime (30 s here)."""
+import os
 import subprocess
 import time
 
@@ -9,7 +10,8 @@ import pytest
 
 from conftest import CLIENT, container_address, on_server
 
-ATTACKER = "10.89.70.21"  # a second address of the client container, on the scenario network
+# A second address of the client container, on the scenario network.
+ATTACKER = os.environ.get("VMAIL_TEST_ATTACKER", "10.89.70.21")
 
 OPEN = {"25": True, "587": True, "993": True}
 

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import QUEUED, WEBMAIL_URL as URL, on_server, set_password, webmail_login, webmail_wait as wait
+from conftest import QUEUED, WEBMAIL_URL as URL, on_server, server_release, set_password, webmail_login, webmail_wait as wait
 
 SEARCHER = "0250"
 PASSWORD = "Tai#TimKiem2026"
@@ -95,11 +95,17 @@ def _one(client, searcher, key, text):
     return _search(client, searcher, (key, text))
 
 
+def _index_dir(address):
+    """The full-text index of `address`'s INBOX: Lucene's on Dovecot 2.3 (Debian 12),
+    flatcurve's on 2.4 (Debian 13)."""
+    home = on_server(f"doveadm user -f home {address}").stdout.strip()
+    return f"{home}/Maildir/" + {"2.3": "lucene-indexes", "2.4": "fts-flatcurve"}[server_release()["dovecot_series"]]
+
+
 def test_mail_is_indexed_on_delivery(searcher, delivered):
     """Before anything searched this mailbox, the LMTP delivery had Dovecot's indexer
     write its full-text index (fts_autoindex): the first search finds an index."""
-    home = on_server(f"doveadm user -f home {searcher}").stdout.strip()
-    index = f"{home}/Maildir/lucene-indexes"
+    index = _index_dir(searcher)
     size = 0
     for _ in range(30):
         size = int(on_server(f"du -sb {index} 2>/dev/null | cut -f1 || echo 0").stdout.strip() or 0)
@@ -112,11 +118,15 @@ def test_mail_is_indexed_on_delivery(searcher, delivered):
 def test_search_without_diacritics_finds_the_report(client, searcher, delivered):
     report, notice = delivered["report"], delivered["notice"]
     for key, text in (("TEXT", "bao cao"), ("SUBJECT", "bao cao"), ("BODY", "bao cao"),
-                      ("SUBJECT", "da nang"), ("BODY", "DA NANG"), ("TEXT", "Đà"), ("TEXT", "da"),
+                      ("SUBJECT", "da nang"), ("BODY", "DA NANG"), ("TEXT", "Đà Nẵng"), ("TEXT", "da nang"),
                       ("TEXT", "Báo cáo")):
         found = _one(client, searcher, key, text)
         assert report in found, f'{key} "{text}" did not find the report: {found}'
         assert notice not in found, f'{key} "{text}" found the meeting notice too: {found}'
+    # One word alone: Đ folds to d. (Dovecot 2.4's flatcurve matches words by their
+    # beginning, as IMAP's substring SEARCH does, so "da" may find more than the report.)
+    for text in ("Đà", "da"):
+        assert report in _one(client, searcher, "TEXT", text), f'TEXT "{text}" did not find the report'
     assert notice in _one(client, searcher, "SUBJECT", "lich hop")
 
 
@@ -136,8 +146,7 @@ def test_quota_counts_the_mail_not_the_index(searcher, delivered):
             quota_kib = int(fields[2])
     vsizes = on_server(f"doveadm -f tab fetch -u {searcher} size.virtual mailbox '*' all").stdout.split()[1:]
     mail_bytes = sum(int(v) for v in vsizes)
-    home = on_server(f"doveadm user -f home {searcher}").stdout.strip()
-    index_bytes = int(on_server(f"du -sb {home}/Maildir/lucene-indexes | cut -f1").stdout)
+    index_bytes = int(on_server(f"du -sb {_index_dir(searcher)} | cut -f1").stdout)
     # Dovecot shows the quota in KiB, rounded up; the index alone is larger than that rounding.
     assert index_bytes > 1024, index_bytes
     assert mail_bytes <= quota_kib * 1024 < mail_bytes + 1024, (quota_kib, mail_bytes, index_bytes)

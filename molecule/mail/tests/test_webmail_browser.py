@@ -19,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import (MAILHOST, WEBMAIL_URL as URL, on_server, webmail_login as login,
+from conftest import (MAILHOST, WEBMAIL_URL as URL, on_server, server_release, webmail_login as login,
                       webmail_submit_password as submit_password, webmail_wait as wait)
 
 WEAK = "matkhau"
@@ -76,7 +76,8 @@ def test_https_verifies_and_leaks_no_versions(server_ip, tls_context):
 
 
 def test_php_and_fail2ban_settings():
-    ini = on_server("php-fpm8.2 -i 2>/dev/null | grep -E '^(expose_php|display_errors|upload_max_filesize|post_max_size) '").stdout
+    php_fpm = f"php-fpm{server_release()['php_version']}"
+    ini = on_server(f"{php_fpm} -i 2>/dev/null | grep -E '^(expose_php|display_errors|upload_max_filesize|post_max_size) '").stdout
     assert "expose_php => Off" in ini and "display_errors => Off" in ini, ini
     assert "upload_max_filesize => 52428800" in ini, ini
     jails = on_server("fail2ban-client status", check=False).stdout

@@ -48,7 +48,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Literal, TypedDict
 
-from vmail import accountsdb, maillog
+from vmail import accountsdb, maillog, sessions
 from vmail.statuses import AccountKind, LockKind, Status
 
 CONFIG = "/etc/vmail/lifecycle.json"
@@ -418,8 +418,7 @@ def archive_mailbox(conf: Config, row: sqlite3.Row, today: datetime.date) -> str
 
 def delete_account(conf: Config, conn: sqlite3.Connection, row: sqlite3.Row, today: datetime.date, by: str) -> str:
     archive = archive_mailbox(conf, row, today)
-    if shutil.which("doveadm"):
-        subprocess.run(["doveadm", "kick", row["address"]], capture_output=True, check=False)
+    sessions.end_sessions(row["address"])
     maildir = os.path.join(conf["mail_root"], row["domain"], row["localpart"])
     if os.path.isdir(maildir):
         shutil.rmtree(maildir)

@@ -18,8 +18,9 @@ What is counted, per address (lower case):
                    alias counts for the mailbox that received it)
   spam_rejected    Postfix "milter-reject" (Rspamd) for the recipient to=<...>,
   virus_rejected   virus when the reply text names a virus
-  logins_imap      Dovecot "imap-login: Login: user=<ADDRESS>" (webmail logs in over IMAP)
-  logins_pop3      Dovecot "pop3-login: Login: user=<ADDRESS>"
+  logins_imap      Dovecot "imap-login: Login: user=<ADDRESS>" (2.3; 2.4: "Logged in:"; the
+                   webmail logs in over IMAP)
+  logins_pop3      Dovecot "pop3-login: Login: user=<ADDRESS>" (2.4: "Logged in:")
 Storage: `doveadm -f tab quota get -A` (STORAGE used and limit, bytes), one
 sample per run, kept under the day it was taken.
 
@@ -71,7 +72,8 @@ CREATE TABLE IF NOT EXISTS collected (
 DELIVERY_AGENTS = ("lmtp", "pipe", "virtual", "local")
 DELIVERED_RE = re.compile(r"^[0-9A-Za-z]+: to=<([^>]+)>.*\bstatus=sent\b")
 MILTER_RE = re.compile(r"milter-reject: \S+ from \S+: (?P<reply>.*?); from=<[^>]*> to=<(?P<to>[^>]+)>")
-LOGIN_RE = re.compile(r"^(imap|pop3)-login: Login: user=<([^>]+)>")
+# Dovecot 2.3 (Debian 12) logs "Login:", 2.4 (Debian 13) "Logged in:".
+LOGIN_RE = re.compile(r"^(imap|pop3)-login: (?:Login|Logged in): user=<([^>]+)>")
 VIRUS_RE = re.compile(r"virus", re.IGNORECASE)
 
 # {(address, metric): count} of one day.

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from vmail import sessions
+
 DOVEADM = "/usr/bin/doveadm"
 DEFAULT_STATE = "/var/lib/vmail/unit-delegates.json"
 DEFAULT_RIGHTS = "lrwstipekx"
@@ -111,8 +113,7 @@ def share(units: Sequence[Mapping[str, Any]], mail_root: str, rights: str = DEFA
     removed = sorted({d for unit, old in before.items() for d in old if d not in now.get(unit, [])})
     for person in removed:
         if not check_mode:
-            # doveadm kick exits non-zero when the person had no session: fine.
-            doveadm("kick", person)
+            sessions.end_sessions(person)
         result["kicked"].append(person)
     if now != before:
         before_text.append(f"delegates: {json.dumps(before, sort_keys=True)}\n")
