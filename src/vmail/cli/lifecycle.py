@@ -44,11 +44,9 @@ import sys
 import syslog
 import tarfile
 from collections.abc import Iterable, Mapping, Sequence
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any, Literal, TypedDict
 
-from vmail import accountsdb, maillog, sessions
+from vmail import accountsdb, maillog, noticemail, sessions
 from vmail.statuses import AccountKind, LockKind, Status
 
 CONFIG = "/etc/vmail/lifecycle.json"
@@ -326,18 +324,10 @@ def compose(conf: Config, kind: NoticeKind, row: sqlite3.Row, decision: Due) -> 
 
 
 def deliver(conf: Config, recipient: str, subject: str, body: str, kind: NoticeKind, dry_run: bool) -> bool:
-    msg = EmailMessage()
-    msg["From"] = f"Quản trị thư điện tử <{conf['sender']}>"
-    msg["To"] = recipient
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=conf["domain"])
-    msg["Subject"] = subject
-    # Lets filters (and tests) recognise the notice.
-    msg["X-Vmail-Lifecycle"] = kind
-    msg.set_content(body)
+    message = noticemail.build(conf["sender"], recipient, subject, body, conf["domain"], ("X-Vmail-Lifecycle", kind))
     if dry_run:
         return True
-    proc = subprocess.run(conf["deliver_command"] + [recipient], input=msg.as_bytes(),
+    proc = subprocess.run(conf["deliver_command"] + [recipient], input=message,
                           capture_output=True, check=False)
     if proc.returncode != 0:
         log(f"notice {kind} to {recipient} failed: {proc.stderr.decode(errors='replace').strip()}")
