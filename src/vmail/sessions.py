@@ -33,12 +33,13 @@ def session_pids(who_tab: str, address: str) -> list[int]:
     return sorted(pids)
 
 
-def end_sessions(address: str, settle_seconds: float = 1.0) -> list[int]:
+def end_sessions(address: str, settle_seconds: float = 1.0) -> bool:
     """Kick `address`'s sessions on this host; end the processes of those still open after
-    `settle_seconds`. Returns the process IDs ended that way ([] when Dovecot is not here)."""
+    `settle_seconds`. True when doveadm kick succeeded or a process had to be ended (False
+    when Dovecot is not here)."""
     doveadm = shutil.which("doveadm")
     if not doveadm:
-        return []
+        return False
 
     def open_sessions() -> list[int]:
         who = subprocess.run([doveadm, "-f", "tab", "who", "-1", address],
@@ -46,17 +47,17 @@ def end_sessions(address: str, settle_seconds: float = 1.0) -> list[int]:
         return session_pids(who.stdout, address)
 
     # doveadm kick exits 68 (EX_NOUSER) when the user has no session: not an error.
-    subprocess.run([doveadm, "kick", address], capture_output=True, text=True, check=False)
+    kicked = subprocess.run([doveadm, "kick", address], capture_output=True, text=True, check=False)
     pids = open_sessions()
     deadline = time.monotonic() + settle_seconds
     while pids and time.monotonic() < deadline:
         time.sleep(0.1)
         pids = open_sessions()
-    ended = []
+    ended = False
     for pid in pids:
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             continue
-        ended.append(pid)
-    return ended
+        ended = True
+    return kicked.returncode == 0 or ended

@@ -48,7 +48,6 @@ import multiprocessing
 import os
 import pwd
 import sqlite3
-import shutil
 import subprocess
 import sys
 import syslog
@@ -120,10 +119,7 @@ def log_event(conn: sqlite3.Connection, acc_id: str, address: str, action: str, 
 
 def kick(address: str) -> bool:
     """End the open IMAP/POP3 sessions of an account on this host (if Dovecot runs here)."""
-    if not shutil.which("doveadm"):
-        return False
-    sessions.end_sessions(address)
-    return True
+    return sessions.end_sessions(address)
 
 
 def hash_password(cleartext: str) -> str:
