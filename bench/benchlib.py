@@ -21,7 +21,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "bench" / "results"
-IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '12')}:latest"
+IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '13')}:latest"
 NETWORK = "vmail-bench-net"
 # Bench containers get fixed addresses, so Ansible reaches them over SSH as
 # it reaches production hosts (the lab's keys, scripts/lab-secrets.sh).

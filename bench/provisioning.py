@@ -9,7 +9,7 @@ under 60 s re-run. What is timed is `ansible-playbook bench/provisioning.yml`, i
 path of site.yml (playbooks/accounts.yml + playbooks/accountsdb.yml), wall clock, control node
 included (naming, registry, per-unit vault files of initial passwords).
 
-The bench starts its own container vmail-bench-prov (image localhost/vmail-debian12:latest, network
+The bench starts its own container vmail-bench-prov (the lab image, benchlib.IMAGE; network
 vmail-bench-net) and removes it at the end.
 
     .venv/bin/python bench/provisioning.py [--sizes 1000,5000,20000] [--reference-size 1000]

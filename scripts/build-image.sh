@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build the lab's Debian systemd image with mmdebstrap and import it into
 # podman as localhost/vmail-debian<release>. The release is the one argument
-# (or VMAIL_DEBIAN_RELEASE): 12 (bookworm, the default) or 13 (trixie). The tag
+# (or VMAIL_DEBIAN_RELEASE): 13 (trixie, the default) or 12 (bookworm). The tag
 # is a hash of the recipe, so the image is rebuilt only when the recipe (this
 # script, packages.txt, packages-<release>.txt, debconf.txt) changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-release=${1:-${VMAIL_DEBIAN_RELEASE:-12}}
+release=${1:-${VMAIL_DEBIAN_RELEASE:-13}}
 # php-fpm's unit carries PHP's version, which each release moves.
 case "$release" in
     12) codename=bookworm php_fpm=php8.2-fpm ;;

@@ -43,7 +43,7 @@ for spec in "${containers[@]}"; do
             -v "$PWD/$ssh_dir/container:/etc/ssh/vmail-lab:ro" \
             -v "$PWD/images/debian/lab-ssh/vmail-lab.conf:/etc/ssh/sshd_config.d/vmail-lab.conf:ro" \
             -v "$container-journal:/var/log/journal" \
-            --systemd=always "localhost/vmail-debian${VMAIL_DEBIAN_RELEASE:-12}:latest" /sbin/init >/dev/null
+            --systemd=always "localhost/vmail-debian${VMAIL_DEBIAN_RELEASE:-13}:latest" /sbin/init >/dev/null
         # A connection master left from an earlier container at this address
         # would hang: close it.
         ssh -o ControlPath="$HOME/.ansible/cp/%C" -O exit "root@$address" >/dev/null 2>&1 || true

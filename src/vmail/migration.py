@@ -179,20 +179,57 @@ def local_folder(source_name: str, separator: str | None) -> str:
     return "INBOX" if name.upper() == "INBOX" else name
 
 
-def dovecot_quote(value: str) -> str:
-    """A value for a Dovecot configuration file: quoted, and with % doubled, because Dovecot
-    expands %variables in imapc_user and imapc_password."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+def dovecot_quote(value: str, series: str = "2.3") -> str:
+    """A value for a Dovecot configuration file of `series`, quoted and kept from variable
+    expansion, which Dovecot applies to imapc_user and imapc_password: 2.3 expands every %x,
+    so % is doubled; 2.4 expands only %{...}, and a run of % before { loses one %."""
     if "\n" in value or "\r" in value:
         raise ValueError("a line break cannot be part of a Dovecot setting")
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("%", "%%") if series == "2.3" else re.sub(r"(%*)%\{", r"\1%%{", escaped)
     return f'"{escaped}"'
 
 
-def imapc_config(main_config: str, settings: dict[str, str]) -> str:
+# imapc_features when the operator names none: 2.3 needs the size and header fetches turned on;
+# 2.4 turns on by itself what the source announces (its flags are no-... opt-outs, and it no
+# longer knows rfc822.size or fetch-headers).
+DEFAULT_IMAPC_FEATURES: dict[str, str] = {"2.3": "rfc822.size fetch-headers", "2.4": ""}
+
+
+def imapc_settings(series: str, source: Mapping[str, Any], user: str, password: str,
+                   features: str | None = None) -> dict[str, str]:
+    """The Dovecot settings that point imapc at one source mailbox, in `series`' names.
+
+    `source` holds host, port, ssl (imaps, starttls, no), ssl_verify and ca_file. 2.4 dropped
+    imapc_ssl_verify for the global ssl_client_require_valid_cert."""
+    verify = "yes" if source.get("ssl_verify", True) else "no"
+    settings = {
+        "imapc_host": str(source["host"]), "imapc_port": str(source.get("port", 993)),
+        "imapc_ssl": str(source.get("ssl", "imaps")),
+        ("imapc_ssl_verify" if series == "2.3" else "ssl_client_require_valid_cert"): verify,
+        "imapc_user": user, "imapc_password": password,
+        "imapc_features": DEFAULT_IMAPC_FEATURES[series] if features is None else features,
+    }
+    if source.get("ca_file"):
+        settings["ssl_client_ca_file"] = str(source["ca_file"])
+    return settings
+
+
+def config_version(main_config_text: str) -> str:
+    """The dovecot_config_version a Dovecot 2.4 configuration starts with ("" when it has none:
+    2.3)."""
+    found = re.search(r"^\s*dovecot_config_version\s*=\s*(\S+)", main_config_text, re.MULTILINE)
+    return found.group(1) if found else ""
+
+
+def imapc_config(main_config: str, settings: dict[str, str], series: str = "2.3", version: str = "") -> str:
     """The temporary configuration doveadm reads with -c: the platform's own configuration, then
-    the imapc settings of one source mailbox (later settings win in Dovecot's parser)."""
-    lines = [f"!include {main_config}"]
-    lines += [f"{key} = {dovecot_quote(str(value))}" for key, value in settings.items()]
+    the imapc settings of one source mailbox (later settings win in Dovecot's parser). Dovecot
+    2.4 wants dovecot_config_version as a file's first setting: the main configuration's own
+    value (`version`), which it may then set again, unchanged."""
+    lines = [f"dovecot_config_version = {version}"] if version else []
+    lines += [f"!include {main_config}"]
+    lines += [f"{key} = {dovecot_quote(str(value), series)}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,7 @@ from conftest import REPO, VENV_BIN, ansible_env, run_playbook
 
 NETWORK = "vmail-test-ssh"
 SUBNET = "10.89.79"
-IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '12')}:latest"
+IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '13')}:latest"
 
 
 def platform(name: str, host: int, **extra: str) -> dict[str, str]:

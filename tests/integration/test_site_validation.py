@@ -133,7 +133,7 @@ def ubuntu_host(lab_copy: Path):
     Ansible's distribution facts read too), reached through podman: the lab copy's only host."""
     name = f"vmail-test-release-{os.getpid()}"
     subprocess.run(["podman", "run", "-d", "--rm", "--name", name, "--network", "none",
-                    "localhost/vmail-debian12:latest", "sleep", "600"], check=True, capture_output=True)
+                    "localhost/vmail-debian13:latest", "sleep", "600"], check=True, capture_output=True)
     try:
         subprocess.run(["podman", "exec", "-i", name, "sh", "-c", "rm -f /etc/os-release && cat > /etc/os-release"],
                        input=UBUNTU_OS_RELEASE, text=True, check=True, capture_output=True)

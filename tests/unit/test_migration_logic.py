@@ -68,6 +68,31 @@ def test_the_password_reaches_dovecot_quoted_and_unexpanded() -> None:
         logic.dovecot_quote("a\nb")
 
 
+def test_dovecot_24_expands_only_percent_brace_so_only_that_is_escaped() -> None:
+    # 2.4: %{x} is a variable, %%{x} the text %{x}, %%%{x} the text %%{x}; a lone % is itself.
+    assert logic.dovecot_quote("a%u%{user}%%{x}", "2.4") == '"a%u%%{user}%%%{x}"'
+    assert logic.dovecot_quote("a%u", "2.3") == '"a%%u"'
+
+
+def test_a_24_temporary_configuration_starts_with_the_main_one_s_version() -> None:
+    main = "# Dovecot 2.4\ndovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n"
+    assert logic.config_version(main) == "2.4.0" and logic.config_version("protocols = imap\n") == ""
+    config = logic.imapc_config("/etc/dovecot/dovecot.conf", {"imapc_host": "old"}, "2.4", "2.4.0")
+    assert config.splitlines() == ["dovecot_config_version = 2.4.0", "!include /etc/dovecot/dovecot.conf",
+                                   'imapc_host = "old"']
+
+
+def test_imapc_settings_use_each_series_names() -> None:
+    source = {"host": "old", "port": 993, "ssl": "imaps", "ssl_verify": False, "ca_file": "/etc/old-ca.pem"}
+    old = logic.imapc_settings("2.3", source, "u", "p")
+    new = logic.imapc_settings("2.4", source, "u", "p")
+    assert old["imapc_ssl_verify"] == "no" and "ssl_client_require_valid_cert" not in old
+    assert new["ssl_client_require_valid_cert"] == "no" and "imapc_ssl_verify" not in new
+    assert old["imapc_features"] == "rfc822.size fetch-headers" and new["imapc_features"] == ""
+    assert logic.imapc_settings("2.4", source, "u", "p", "no-search")["imapc_features"] == "no-search"
+    assert new["ssl_client_ca_file"] == "/etc/old-ca.pem" and new["imapc_user"] == "u"
+
+
 def test_the_password_is_never_on_the_command_line() -> None:
     argv = logic.doveadm_sync_argv("/tmp/x/a.conf", "a@tiengiang.gov.vn")
     assert argv == ["doveadm", "-c", "/tmp/x/a.conf", "sync", "-1", "-R", "-u", "a@tiengiang.gov.vn", "imapc:"]

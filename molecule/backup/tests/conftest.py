@@ -28,7 +28,7 @@ SERVER = os.environ.get("VMAIL_TEST_SERVER", "vmail-backup-mail")
 CLIENT = os.environ.get("VMAIL_TEST_CLIENT", "vmail-backup-client")
 NETWORK = os.environ.get("VMAIL_TEST_NETWORK", "vmail-molecule-backup")
 VOLUME = os.environ.get("VMAIL_TEST_BACKUP_VOLUME", "vmail-molecule-backup-repo")
-IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '12')}:latest"
+IMAGE = f"localhost/vmail-debian{os.environ.get('VMAIL_DEBIAN_RELEASE', '13')}:latest"
 MAILHOST = "mail.tiengiang.gov.vn"
 PROJECT = pathlib.Path(__file__).resolve().parents[3]
 # Fixed test people of the lab personnel file (9001, 9002: unit

@@ -18,8 +18,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 try:  # the vmail package, installed on the host by roles/vmail_package (a dependency of this role)
     from vmail.migration import (
-        MailboxResult, Survey, conclude, doveadm_sync_argv, imapc_config, local_folder, local_totals, over_quota,
-        parse_list, summarise,
+        MailboxResult, Survey, conclude, config_version, doveadm_sync_argv, imapc_config, imapc_settings, local_folder,
+        local_totals, over_quota, parse_list, summarise,
     )
     VMAIL_IMPORT_ERROR = ""
 except ImportError as exc:
@@ -53,9 +53,12 @@ options:
     type: int
     default: 4
   imapc_features:
-    description: Dovecot imapc_features.
+    description: Dovecot imapc_features; unset, the defaults of the Dovecot series (vmail.migration).
     type: str
-    default: rfc822.size fetch-headers
+  dovecot_series:
+    description: The Dovecot series on this host (vmail.releases), whose setting names the copy uses.
+    type: str
+    required: true
   doveadm_settings:
     description: More Dovecot settings for the copy (e.g. mail_fsync never).
     type: dict
@@ -141,7 +144,7 @@ def survey(source: dict[str, Any], user: str, password: str) -> Survey:
 
 def local_status(address: str, exclude: list[str]) -> dict[str, dict[str, int]]:
     proc = subprocess.run(["doveadm", "-f", "json", "mailbox", "status", "-u", address, "messages vsize", "*"],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, cwd="/")
     if proc.returncode != 0:
         raise RuntimeError(f"doveadm mailbox status: {proc.stderr.strip()[-400:]}")
     return local_totals(json.loads(proc.stdout or "[]"), exclude)
@@ -149,22 +152,21 @@ def local_status(address: str, exclude: list[str]) -> dict[str, dict[str, int]]:
 
 def copy(params: dict[str, Any], box: dict[str, Any], workdir: str) -> str:
     """Run the one-way sync; '' or the error."""
-    source = params["source"]
+    series = params["dovecot_series"]
     settings = {
-        "imapc_host": source["host"], "imapc_port": str(source.get("port", 993)),
-        "imapc_ssl": source.get("ssl", "imaps"), "imapc_ssl_verify": "yes" if source.get("ssl_verify", True) else "no",
-        "imapc_user": box["source_user"], "imapc_password": box["source_password"],
-        "imapc_features": params["imapc_features"],
-        **({"ssl_client_ca_file": source["ca_file"]} if source.get("ca_file") else {}),
+        **imapc_settings(series, params["source"], box["source_user"], box["source_password"],
+                         params["imapc_features"]),
         **{k: str(v) for k, v in params["doveadm_settings"].items()},
     }
     config = os.path.join(workdir, f"{box['address']}.conf")
     with open(os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
-        handle.write(imapc_config(params["dovecot_config"], settings))
+        handle.write(imapc_config(params["dovecot_config"], settings, series, params["config_version"]))
     try:
         for _ in range(3):
+            # cwd: doveadm works as the vmail user, which cannot open Ansible's temporary
+            # directory (Dovecot 2.4's flatcurve reopens the working directory).
             proc = subprocess.run(doveadm_sync_argv(config, box["address"]), capture_output=True, text=True,
-                                  check=False)
+                                  check=False, cwd="/")
             if proc.returncode != DSYNC_RETRY:
                 break
         return "" if proc.returncode == 0 else f"doveadm sync exit {proc.returncode}: {proc.stderr.strip()[-600:]}"
@@ -219,7 +221,8 @@ def main() -> None:
                 "quota_bytes": {"type": "int", "default": 0},
             }},
             "parallel": {"type": "int", "default": 4},
-            "imapc_features": {"type": "str", "default": "rfc822.size fetch-headers"},
+            "imapc_features": {"type": "str"},
+            "dovecot_series": {"type": "str", "required": True},
             "doveadm_settings": {"type": "dict", "default": {}},
             "exclude_prefixes": {"type": "list", "elements": "str", "default": ["Shared/"]},
             "dovecot_config": {"type": "path", "default": "/etc/dovecot/dovecot.conf"},
@@ -228,7 +231,9 @@ def main() -> None:
     )
     if VMAIL_IMPORT_ERROR:
         module.fail_json(msg=f"the vmail package is not installed on this host (roles/vmail_package): {VMAIL_IMPORT_ERROR}")
-    params = module.params
+    params = dict(module.params)
+    with open(params["dovecot_config"], encoding="utf-8") as main_config:
+        params["config_version"] = config_version(main_config.read())
     start = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="vmail-migrate-")   # 0700, root's: holds the source passwords briefly
     try:
