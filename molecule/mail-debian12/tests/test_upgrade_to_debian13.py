@@ -29,6 +29,38 @@ FILES = ("find /var/lib/rspamd/dkim /etc/ssl/vmail /var/vmail -type f "
          "-exec sha256sum {} + | sort")
 ACTIVE_SIEVE = r"find /var/vmail -name .dovecot.sieve -printf '%p -> %l\n' | sort"
 ARCHIVES = "set -a; . /etc/vmail/backup.env; set +a; borg list --short"
+# A filter each drill person uploads over ManageSieve (RFC 5804) and makes active.
+SIEVE_UPLOAD = r'''
+import base64, socket
+SCRIPT = 'require "fileinto";\r\nif header :contains "subject" "Công văn" { fileinto "INBOX"; }\r\n'
+done = []
+for user, password in ACCOUNTS:
+    sock = socket.create_connection((HOST, 4190), timeout=60)
+    def talk(line=None):
+        if line is not None:
+            sock.sendall(line.encode() + b"\r\n")
+        reply = b""
+        while not (reply.endswith(b"\r\n")
+                   and any(reply.startswith(w) or (b"\r\n" + w) in reply for w in (b"OK", b"NO", b"BYE"))):
+            reply += sock.recv(65536)
+        assert b"\r\nNO" not in reply and not reply.startswith(b"NO"), (line, reply)
+        return reply
+    talk()
+    talk("STARTTLS")
+    sock = tls_context().wrap_socket(sock, server_hostname=HOST)
+    talk()
+    talk('AUTHENTICATE "PLAIN" "%s"' % base64.b64encode(("\0%s\0%s" % (user, password)).encode()).decode())
+    body = SCRIPT.encode()
+    talk('PUTSCRIPT "loc-cong-van" {%d+}\r\n' % len(body) + SCRIPT)
+    talk('SETACTIVE "loc-cong-van"')
+    talk("LOGOUT")
+    done.append(user)
+print(json.dumps(done))
+'''
+
+
+def addresses_of(users):
+    return [address for address, _ in users]
 
 
 def release():
@@ -68,6 +100,7 @@ def test_upgrade_from_debian_12_to_13_keeps_everything():
     users = [(ids[acc_id], password) for acc_id, password in PASSWORDS.items()]
     for address, password in users:
         helpers.on_server(f"/usr/local/sbin/vmail-accounts set-password --changed-by-user {address}", stdin=password)
+    assert helpers.run_on_client(SIEVE_UPLOAD, {"ACCOUNTS": [list(pair) for pair in users]}) == addresses_of(users)
     helpers.send([address for address, _ in users], N, "before-upgrade")
     proc, _ = helpers.backup_now()
     assert proc.returncode == 0, proc.stderr
