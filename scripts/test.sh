@@ -44,7 +44,7 @@ static_stages() {
 scenarios=${MOLECULE_SCENARIOS:-$(for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done)}
 # Longest first, so the lanes end close together (figures: README, "Tests").
 jobs_in_order=()
-for known in mail mail-debian12 migrate backup multi static; do
+for known in mail-debian12 mail migrate backup multi static; do
     if [ "$known" = static ] || grep -qw -- "$known" <<<"$scenarios"; then jobs_in_order+=("$known"); fi
 done
 for scenario in $scenarios; do
