@@ -118,6 +118,8 @@ def test_upgrade_from_debian_12_to_13_keeps_everything():
     # The cleanup left no package Debian 13 does not ship, Lucene's indexes went.
     assert helpers.on_server("apt list '?obsolete' 2>/dev/null | tail -n +2").stdout.strip() == ""
     assert helpers.on_server("find /var/vmail -name lucene-indexes").stdout.strip() == ""
+    assert helpers.on_server("ls -d /usr/local/lib/python3*/dist-packages/vmail").stdout.split() == [
+        "/usr/local/lib/python3.13/dist-packages/vmail"]
 
     after = state(users)
     for key in ("accounts", "files", "active_sieve", "quotas"):
