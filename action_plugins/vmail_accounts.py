@@ -252,8 +252,10 @@ class ActionModule(ActionBase):
         out = self._low_level_execute_command(
             f"if [ -x {quoted} ]; then {quoted} list-addresses; else echo '{{}}'; fi")
         if out.get("rc") != 0:
+            # Both streams: over SSH stderr may hold only the connection's own messages.
+            said = "\n".join(part.strip() for part in (out.get("stderr"), out.get("stdout")) if part and part.strip())
             raise AnsibleActionFail(f"vmail_accounts: {command} list-addresses failed (rc {out.get('rc')}): "
-                                    f"{(out.get('stderr') or out.get('stdout') or '').strip()[-2000:]}")
+                                    f"{said[-2000:]}")
         try:
             addresses = json.loads(out.get("stdout") or "{}")
         except ValueError as exc:
