@@ -5,8 +5,8 @@ what it held before: every message with its UID and flags, the accounts database
 passwords (IMAP logins), Sieve scripts, DKIM keys, backup archives and quotas. Then it must
 take mail again, back up to the same repository and converge with nothing left to change.
 
-It runs after every test of molecule/mail/tests (molecule.yml lists them first): it changes the
-host for good. The helpers (IMAP snapshot, SMTP sending, the playbook runner) are the backup
+The scenario molecule/upgrade-drill converges the Debian 12 host as the mail scenario does. The
+helpers (IMAP snapshot, SMTP sending, the playbook runner) are the backup
 scenario's, the same the restore drills compare with."""
 import importlib.util
 import json
