@@ -1,13 +1,13 @@
 """The upgrade drill (issue 19, docs/upgrade-debian13.md): the Debian 12 host this scenario
-converged and tested is upgraded in place to Debian 13 by playbooks/upgrade-debian13.yml
-(apt full-upgrade, then site.yml, then the cleanup), and everything it held is compared with
-what it held before: every message with its UID and flags, the accounts database, the
-passwords (IMAP logins), Sieve scripts, DKIM keys, backup archives and quotas. Then it must
-take mail again, back up to the same repository and converge with nothing left to change.
+converged (and Molecule's idempotence run found complete) is used as people use it, then
+upgraded in place to Debian 13 by playbooks/upgrade-debian13.yml (apt full-upgrade, then
+site.yml, then the cleanup), and everything it held is compared with what it held before: every
+message with its UID and flags, the accounts database, the passwords (IMAP logins), Sieve
+scripts, DKIM keys, the platform's programs, backup archives and quotas. Then it must take mail
+again, back up to the same repository and converge with nothing left to change.
 
-The scenario (molecule/mail-debian12) converges the Debian 12 host as the mail scenario does,
-and Molecule's idempotence run has shown the converge complete. The helpers (IMAP snapshot, SMTP sending, the playbook runner) are the backup
-scenario's, the same the restore drills compare with."""
+The helpers (IMAP snapshot, SMTP sending, the playbook runner) are the backup scenario's, the
+same the restore drills compare with."""
 import importlib.util
 import json
 import os
