@@ -87,6 +87,11 @@ def run(argv: list[str], check: bool = True, **kwargs: Any) -> subprocess.Comple
     return subprocess.run(argv, check=check, text=True, capture_output=True, **kwargs)
 
 
+def container_exists(name: str) -> bool:
+    """Whether podman has a container of that name (a bench run with --reuse left it)."""
+    return run(["podman", "container", "exists", name], check=False).returncode == 0
+
+
 class Container:
     """A lab container (systemd as PID 1, like Molecule's) on the bench network, removed at the end."""
 
@@ -104,7 +109,7 @@ class Container:
         self.reuse = reuse
 
     def __enter__(self) -> "Container":
-        if self.reuse and run(["podman", "container", "exists", self.name], check=False).returncode == 0:
+        if self.reuse and container_exists(self.name):
             return self
         self.start()
         return self

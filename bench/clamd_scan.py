@@ -33,8 +33,7 @@ SCANNER = r"""
 import base64, email, json, os, socket, struct, sys, time
 path, marker, copies = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
 sock_path = next(line.split()[1] for line in open("/etc/clamav/clamd.conf") if line.startswith("LocalSocket "))
-pid = int(open("/run/clamav/clamd.pid").read()) if os.path.exists("/run/clamav/clamd.pid") else \
-    int(os.popen("pidof clamd").read().split()[0])
+pid = int(os.popen("pidof clamd").read().split()[0])
 def cpu():
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -58,7 +57,7 @@ out = {"whole": {"cpu": 0.0, "wall": 0.0, "bytes": 0, "replies": set()},
        "attachment": {"cpu": 0.0, "wall": 0.0, "bytes": 0, "replies": set()}}
 seq = int(time.time() * 1000)
 def copy(n):
-    return template.replace(marker, base64.b64encode(b"So: %07d\n" % (n % 10**7))) if marker else template
+    return template.replace(marker, base64.b64encode(b"So: %07d\n" % (n % 10**7)))
 for i in range(copies):
     # Each way its own copies: clamd caches the digest of every clean file it scanned, the
     # attachment it decoded from a whole message included.
@@ -85,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = benchlib.machine()
     benchlib.print_machine(info)
-    existed = args.reuse and benchlib.run(["podman", "container", "exists", "vmail-bench-clamd"],
-                                          check=False).returncode == 0
+    existed = args.reuse and benchlib.container_exists("vmail-bench-clamd")
     result: dict[str, object] = {"machine": info, "copies": args.copies}
     with benchlib.Container("vmail-bench-clamd", mailpath.FQDN, reuse=args.reuse) as box:
         inventory = benchlib.LabInventory(box, mailpath.FQDN, keep=args.reuse)

@@ -318,8 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             container.sh(f"cat > {FTS_CONF} && doveadm reload", stdin=original)
         return 0
-    existed = args.reuse and benchlib.run(["podman", "container", "exists", "vmail-bench-fts"],
-                                          check=False).returncode == 0
+    existed = args.reuse and benchlib.container_exists("vmail-bench-fts")
     with benchlib.Container("vmail-bench-fts", FQDN, reuse=args.reuse, host_number=30) as container:
         inventory = benchlib.LabInventory(container, FQDN, keep=args.reuse)
         try:

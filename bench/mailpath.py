@@ -375,8 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     benchlib.print_machine(info)
     mixes = [(label, kib, count, sessions) for (label, kib, _, sessions), count
              in zip(MIXES, (args.text, args.small, args.large)) if count]
-    existed = args.reuse and benchlib.run(["podman", "container", "exists", "vmail-bench-mail"],
-                                          check=False).returncode == 0
+    existed = args.reuse and benchlib.container_exists("vmail-bench-mail")
     net = {"network": NET, "subnet": SUBNET, "reuse": args.reuse}
     with benchlib.Container("vmail-bench-mail", FQDN, host_number=10, **net) as platform, \
             benchlib.Container("vmail-bench-ref", "mx.reference.test", host_number=11, **net) as ref, \
